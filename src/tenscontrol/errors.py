@@ -1,0 +1,97 @@
+"""The one error tree of tenscontrol.
+
+Every error the package raises on purpose is a :class:`TensError`. The CLI is the only place
+that maps these to exit codes: :class:`UserInputError` -> 2, :class:`DeviceError` -> 3,
+:class:`SafetyStop` -> 4.
+"""
+
+from __future__ import annotations
+
+
+class TensError(Exception):
+    """Base of every deliberate tenscontrol error. ``hint`` is one line telling what to do."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UserInputError(TensError):
+    """Bad input from a person: a flag, a profile, a port name. Never reaches the device."""
+
+
+class ProfileError(UserInputError):
+    """A profile file that does not validate. ``problems`` holds one line per problem."""
+
+    def __init__(self, message: str, problems: list[str] | None = None, **kw: str | None) -> None:
+        super().__init__(message, hint=kw.get("hint"))
+        self.problems = problems if problems is not None else [message]
+
+
+class DoseRefused(UserInputError):
+    """A profile or intensity whose dose exceeds a refuse limit."""
+
+
+class ProtocolError(TensError):
+    """A frame or message that does not follow firmware_protocol.md."""
+
+
+class FrameError(ProtocolError):
+    """A frame that failed to decode (stuffing, CRC, length, header)."""
+
+
+class DeviceError(TensError):
+    """Anything wrong with the device or the link to it."""
+
+
+class PortError(DeviceError):
+    """A port that cannot be opened: not found, permission denied, busy, refused URL."""
+
+
+class PortLost(DeviceError):
+    """The port went away while in use (unplugged)."""
+
+
+class DeviceRebooted(DeviceError):
+    """The device sent BOOT while a connection was open: it reset, output was lost."""
+
+
+class IncompatibleDevice(DeviceError):
+    """The device speaks no protocol version this host supports, or is not a TENS device."""
+
+
+class DeviceTimeout(DeviceError):
+    """A request got no response before its deadline."""
+
+
+class LinkTooNoisy(DeviceError):
+    """The frame error rate on the link went over the bound."""
+
+
+class NakError(DeviceError):
+    """The device refused a request with a NAK. ``code`` is the protocol's NAK code."""
+
+    def __init__(self, message: str, *, code: int, field: int = 0, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.code = code
+        self.field = field
+
+
+class SafetyStop(TensError):
+    """Output was stopped because a safety check tripped (fault, over-delivery, watchdog)."""
+
+
+class DeviceFault(SafetyStop):
+    """The device latched a fault. ``faults`` names them."""
+
+    def __init__(self, message: str, *, faults: tuple[str, ...] = (), hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.faults = faults
+
+
+class WatchdogTripped(SafetyStop):
+    """The device reports its host watchdog expired (HOST_LOST)."""
