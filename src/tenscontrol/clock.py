@@ -1,0 +1,83 @@
+"""Injected clocks: the real one, and a virtual one that tests and fast-forward runs drive.
+
+Everything that schedules (the simulator, the driver's heartbeat, the session engine) takes
+a :class:`Clock` instead of calling :mod:`time` directly, so a 60-minute session can run in
+virtual time in well under a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Monotonic seconds for scheduling, Unix seconds for logs, and a way to wait."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back; only differences mean anything."""
+        ...
+
+    def wall(self) -> float:
+        """Unix time in seconds, for timestamps in logs."""
+        ...
+
+    def sleep_until(self, deadline: float) -> None:
+        """Return once ``monotonic()`` >= ``deadline`` (at once if it already is)."""
+        ...
+
+
+class RealClock:
+    """The machine's clocks: :func:`time.monotonic`, :func:`time.time`, :func:`time.sleep`."""
+
+    def monotonic(self) -> float:
+        """Seconds from :func:`time.monotonic`."""
+        return time.monotonic()
+
+    def wall(self) -> float:
+        """Unix seconds from :func:`time.time`."""
+        return time.time()
+
+    def sleep_until(self, deadline: float) -> None:
+        """Sleep in real time until ``deadline`` (monotonic seconds)."""
+        remaining = deadline - time.monotonic()
+        if remaining > 0:
+            time.sleep(remaining)
+
+
+class VirtualClock:
+    """A clock that moves only when told to. Thread-safe.
+
+    ``sleep_until`` jumps the clock forward instead of waiting, so code that sleeps runs
+    as fast as the CPU allows. ``wall()`` is ``start_wall`` plus the virtual time elapsed,
+    so logs are identical between runs with the same ``start_wall``.
+    """
+
+    def __init__(self, start: float = 0.0, start_wall: float = 1_800_000_000.0) -> None:
+        self._now = start
+        self._start = start
+        self._start_wall = start_wall
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        """Virtual seconds."""
+        with self._lock:
+            return self._now
+
+    def wall(self) -> float:
+        """Virtual Unix seconds."""
+        with self._lock:
+            return self._start_wall + (self._now - self._start)
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by ``seconds`` (>= 0)."""
+        if seconds < 0:
+            raise ValueError(f"a clock cannot go back ({seconds} s)")
+        with self._lock:
+            self._now += seconds
+
+    def sleep_until(self, deadline: float) -> None:
+        """Jump forward to ``deadline`` if it lies ahead; never waits."""
+        with self._lock:
+            self._now = max(self._now, deadline)

@@ -1,0 +1,221 @@
+"""Find, read and validate profile files; every problem becomes one line naming file and field.
+
+Where profiles are found:
+
+* built-in: the ``tenscontrol/builtin_profiles`` folder inside an installed wheel, or the
+  repository's ``profiles/`` folder when running from a source or editable checkout;
+* the user folder: ``$TENS_HOME/profiles`` if ``TENS_HOME`` is set, else
+  ``platformdirs.user_data_dir("tenscontrol")/profiles``;
+* any file path given directly.
+
+A name is looked up as ``<name>.toml``. When a user profile has a built-in's name, the
+**built-in wins** and a warning names both files: a file dropped into the user folder must
+never silently change what a well-known name does. To run the user's file, pass its path.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from tenscontrol import hard_limits as hl
+from tenscontrol.errors import ProfileError
+from tenscontrol.profiles.model import Profile, to_profile
+from tenscontrol.profiles.schema import ProfileFile, check_name
+from tenscontrol.profiles.units import MA_TO_UA, fmt_number
+
+#: Larger files are refused unread (format bound, not a stimulation limit).
+MAX_PROFILE_BYTES = 1_000_000
+SUFFIX = ".toml"
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A profile file found in a folder: its name (the file stem), path and origin."""
+
+    name: str
+    path: Path
+    builtin: bool
+
+
+def builtin_dir() -> Path:
+    """The folder of built-in profiles: in the installed package, else the source checkout."""
+    packaged = resources.files("tenscontrol").joinpath("builtin_profiles")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / "profiles"
+
+
+def user_dir() -> Path:
+    """The user's profile folder (it may not exist yet)."""
+    home = os.environ.get("TENS_HOME")
+    if home:
+        return Path(home) / "profiles"
+    return Path(platformdirs.user_data_dir("tenscontrol")) / "profiles"
+
+
+def _entries(folder: Path, *, builtin: bool) -> list[Entry]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (Entry(p.stem, p, builtin) for p in folder.glob(f"*{SUFFIX}") if p.is_file()),
+        key=lambda e: e.name,
+    )
+
+
+def discover(warn: Warn | None = None) -> list[Entry]:
+    """Every profile file by name: built-ins, then user files whose names are free.
+
+    A user file with a built-in's name is left out and reported through ``warn``.
+    """
+    found = {e.name: e for e in _entries(builtin_dir(), builtin=True)}
+    for entry in _entries(user_dir(), builtin=False):
+        if entry.name in found:
+            if warn is not None:
+                warn(_clash(entry.path, found[entry.name].path))
+            continue
+        found[entry.name] = entry
+    return sorted(found.values(), key=lambda e: (not e.builtin, e.name))
+
+
+def _clash(user: Path, builtin: Path) -> str:
+    return (
+        f"user profile {user} has the same name as built-in profile {builtin}; using the"
+        " built-in (rename yours, or pass its path to use it)"
+    )
+
+
+def looks_like_path(ref: str) -> bool:
+    """True when a command-line reference names a file rather than a profile name."""
+    return ref.endswith(SUFFIX) or "/" in ref or os.sep in ref or Path(ref).is_file()
+
+
+def resolve(ref: str, warn: Warn | None = None) -> Profile:
+    """Load a profile by name (built-in first, then the user folder) or by file path.
+
+    Raises :class:`ProfileError` (exit code 2) when it is not found or does not validate.
+    """
+    if looks_like_path(ref):
+        return load_file(Path(ref))
+    try:
+        check_name(ref)
+    except ValueError as error:
+        raise ProfileError(f"profile name {ref[:60]!r}: {error}") from None
+    builtin = builtin_dir() / f"{ref}{SUFFIX}"
+    user = user_dir() / f"{ref}{SUFFIX}"
+    if builtin.is_file():
+        if user.is_file() and warn is not None:
+            warn(_clash(user, builtin))
+        return load_file(builtin, builtin=True)
+    if user.is_file():
+        return load_file(user)
+    names = ", ".join(e.name for e in discover()) or "none"
+    raise ProfileError(
+        f"no profile named {ref!r} (known: {names})",
+        hint="run `tens profile list`, or pass the path of a .toml file",
+    )
+
+
+def read_text(path: Path) -> str:
+    """A profile file's text: refused when missing, over 1 MB, binary or not UTF-8."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_PROFILE_BYTES:
+            raise _one(path, f"file is {size:,} bytes; profiles may be at most 1 MB")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PROFILE_BYTES + 1)
+    except OSError as error:
+        raise _one(path, f"cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_PROFILE_BYTES:
+        raise _one(path, "file is over 1 MB; profiles may be at most 1 MB")
+    if b"\x00" in data:
+        raise _one(path, "binary file (contains NUL bytes); a profile is UTF-8 TOML text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _one(
+            path, f"not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8"
+        ) from None
+
+
+def load_file(path: Path, *, builtin: bool = False) -> Profile:
+    """Read, parse and validate one profile file; raise one :class:`ProfileError` for all its problems."""
+    text = read_text(path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _one(path, f"not valid TOML: {error}") from None
+    try:
+        data = ProfileFile.model_validate(raw)
+    except ValidationError as error:
+        raise _many(path, [format_problem(e) for e in error.errors()]) from None
+    problems: list[str] = []
+    if builtin or path.parent.resolve() == user_dir().resolve():
+        if data.name != path.stem:
+            problems.append(f"name: {data.name!r} must match the file name {path.name!r}")
+    profile = to_profile(data, path=path, builtin=builtin)
+    if builtin:
+        problems.extend(
+            f"channels[{c.number - 1}].ceiling_ma: built-in profiles may ask for at most"
+            f" {fmt_number(hl.BUILTIN_PROFILE_MAX_AMPLITUDE_UA, MA_TO_UA)} mA"
+            for c in profile.channels
+            if c.ceiling_ua > hl.BUILTIN_PROFILE_MAX_AMPLITUDE_UA
+        )
+    if problems:
+        raise _many(path, problems)
+    return profile
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """``('phases', 1, 'rate_hz')`` -> ``phases[1].rate_hz``; empty -> ``(top level)``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "(top level)"
+
+
+_FRIENDLY = {
+    "extra_forbidden": "unknown key (check the spelling; `tens profile schema` lists the keys)",
+    "missing": "required key is missing",
+    "float_type": "must be a number",
+    "int_type": "must be a whole number",
+    "string_type": "must be text in quotes",
+    "bool_type": "must be true or false",
+    "list_type": "must be a list (a [[table]] array)",
+    "model_type": "must be a table",
+    "finite_number": "must be a finite number (not nan or inf)",
+}
+
+
+def format_problem(error: ErrorDetails) -> str:
+    """One pydantic error as ``field.path: what is wrong (got ...)`` without the file name."""
+    kind = error["type"]
+    message = _FRIENDLY.get(kind) or error["msg"].removeprefix("Value error, ")
+    if kind in ("float_type", "int_type", "string_type", "bool_type", "model_type", "list_type"):
+        message += f" (got {_describe(error.get('input'))})"
+    return f"{field_path(tuple(error['loc']))}: {message}"
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:36] + '...'}"
+
+
+def _one(path: Path, problem: str) -> ProfileError:
+    return ProfileError(f"{path}: {problem}", problems=[f"{path}: {problem}"])
+
+
+def _many(path: Path, problems: list[str]) -> ProfileError:
+    lines = [f"{path}: {p}" for p in problems]
+    summary = lines[0] if len(lines) == 1 else f"{path}: {len(lines)} problems"
+    return ProfileError(summary, problems=lines)

@@ -1,0 +1,340 @@
+"""The profile file format: a strict pydantic model of what a TOML profile may say.
+
+Numbers are in the units their key names (``rate_hz``, ``phase_width_us``, ``ceiling_ma``,
+``pad_area_cm2``, ``duration_s``, ``duration_min``). Every number is bounded; the safety
+bounds come from :mod:`tenscontrol.hard_limits` and are compared in integer units. Unknown
+keys, wrong types (no "80" for 80), NaN and infinity are refused. Converting a validated
+file to integer units is :func:`tenscontrol.profiles.model.to_profile`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from tenscontrol import hard_limits as hl
+from tenscontrol.profiles.units import CM2_TO_MM2, HZ_TO_MHZ, MA_TO_UA, S_TO_MS, in_range
+
+# Format bounds: they keep files sane; they are not stimulation limits (those live in
+# hard_limits). Text lengths, how many phases, how short a phase may be.
+MAX_PHASES = 64
+MIN_PHASE_MS = 100
+MAX_SOFT_START_S = 300
+MIN_MODULATION_PERIOD_MS = 500
+MAX_MODULATION_PERIOD_MS = 600_000
+NAME_MAX = 40
+
+_CONFIG = ConfigDict(extra="forbid", strict=True, frozen=True)
+_NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _bounded(scale: int, low: int, high: int, unit: str, step: str) -> AfterValidator:
+    def check(value: float) -> float:
+        in_range(value, scale=scale, low=low, high=high, unit=unit, step=step)
+        return value
+
+    return AfterValidator(check)
+
+
+def _schema_range(scale: int, low: int, high: int) -> dict[str, Any]:
+    """JSON-schema bounds in the file's unit, from integer-unit bounds (for editors only)."""
+    return {"minimum": low / scale, "maximum": high / scale}
+
+
+Finite = Field(allow_inf_nan=False)
+
+RateHz = Annotated[
+    float,
+    Finite,
+    _bounded(HZ_TO_MHZ, hl.MIN_PULSE_RATE_MHZ, hl.MAX_PULSE_RATE_MHZ, "Hz", "0.001"),
+    Field(
+        json_schema_extra=_schema_range(HZ_TO_MHZ, hl.MIN_PULSE_RATE_MHZ, hl.MAX_PULSE_RATE_MHZ),
+        description="pulses per second, Hz",
+    ),
+]
+BurstRateHz = Annotated[
+    float,
+    Finite,
+    _bounded(HZ_TO_MHZ, hl.MIN_BURST_RATE_MHZ, hl.MAX_BURST_RATE_MHZ, "Hz", "0.001"),
+    Field(
+        json_schema_extra=_schema_range(HZ_TO_MHZ, hl.MIN_BURST_RATE_MHZ, hl.MAX_BURST_RATE_MHZ),
+        description="burst trains per second, Hz",
+    ),
+]
+WidthUs = Annotated[
+    int,
+    _bounded(1, hl.MIN_PHASE_WIDTH_US, hl.MAX_PHASE_WIDTH_US, "us", "1"),
+    Field(
+        json_schema_extra=_schema_range(1, hl.MIN_PHASE_WIDTH_US, hl.MAX_PHASE_WIDTH_US),
+        description="width of one phase, us",
+    ),
+]
+PulsesPerBurst = Annotated[
+    int,
+    _bounded(1, hl.MIN_PULSES_PER_BURST, hl.MAX_PULSES_PER_BURST, "pulses", "1"),
+    Field(json_schema_extra=_schema_range(1, hl.MIN_PULSES_PER_BURST, hl.MAX_PULSES_PER_BURST)),
+]
+CeilingMa = Annotated[
+    float,
+    Finite,
+    _bounded(MA_TO_UA, 1, hl.MAX_AMPLITUDE_UA, "mA", "0.001"),
+    Field(
+        json_schema_extra=_schema_range(MA_TO_UA, 1, hl.MAX_AMPLITUDE_UA),
+        description="highest peak current, mA",
+    ),
+]
+PadAreaCm2 = Annotated[
+    float,
+    Finite,
+    _bounded(CM2_TO_MM2, hl.MIN_PAD_AREA_MM2, hl.MAX_PAD_AREA_MM2, "cm2", "0.01"),
+    Field(
+        json_schema_extra=_schema_range(CM2_TO_MM2, hl.MIN_PAD_AREA_MM2, hl.MAX_PAD_AREA_MM2),
+        description="area of one pad, cm2",
+    ),
+]
+PhaseSeconds = Annotated[
+    float,
+    Finite,
+    _bounded(S_TO_MS, MIN_PHASE_MS, hl.MAX_SESSION_S * S_TO_MS, "s", "0.001"),
+    Field(
+        json_schema_extra=_schema_range(S_TO_MS, MIN_PHASE_MS, hl.MAX_SESSION_S * S_TO_MS),
+        description="phase length, s",
+    ),
+]
+PeriodSeconds = Annotated[
+    float,
+    Finite,
+    _bounded(S_TO_MS, MIN_MODULATION_PERIOD_MS, MAX_MODULATION_PERIOD_MS, "s", "0.001"),
+    Field(
+        json_schema_extra=_schema_range(
+            S_TO_MS, MIN_MODULATION_PERIOD_MS, MAX_MODULATION_PERIOD_MS
+        ),
+        description="one sweep there and back, s",
+    ),
+]
+DurationMin = Annotated[
+    int,
+    _bounded(60, 60, hl.MAX_SESSION_S, "min", "1"),
+    Field(
+        json_schema_extra=_schema_range(60, 60, hl.MAX_SESSION_S),
+        description="session length, minutes",
+    ),
+]
+SoftStartS = Annotated[
+    int,
+    _bounded(1, hl.MIN_SOFT_START_S, MAX_SOFT_START_S, "s", "1"),
+    Field(
+        json_schema_extra=_schema_range(1, hl.MIN_SOFT_START_S, MAX_SOFT_START_S),
+        description="ramp from 0 at start, s",
+    ),
+]
+DipPercent = Annotated[
+    int,
+    _bounded(1, 1, 100, "%", "1"),
+    Field(json_schema_extra=_schema_range(1, 1, 100), description="deepest dip below the level, %"),
+]
+ChannelCount = Annotated[
+    int,
+    _bounded(1, 1, hl.MAX_CHANNELS, "channels", "1"),
+    Field(json_schema_extra=_schema_range(1, 1, hl.MAX_CHANNELS)),
+]
+
+
+def _refuse_monophasic(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower().startswith("mono"):
+        raise ValueError(
+            "monophasic waveforms are refused: they leave a net d.c. charge in the skin"
+            " (IEC 60601-2-10 d.c. precautions); use 'symmetric_biphasic' or"
+            " 'asymmetric_biphasic'"
+        )
+    return value
+
+
+def check_name(value: str) -> str:
+    """Return ``value`` if it is a safe profile name, else raise ``ValueError`` saying why."""
+    if "/" in value or "\\" in value or ".." in value:
+        raise ValueError("must not contain path separators ('/', '\\') or '..'")
+    if len(value) > NAME_MAX or not _NAME_RE.fullmatch(value):
+        raise ValueError(
+            f"must be 1-{NAME_MAX} lowercase letters, digits and single hyphens,"
+            f" like 'low-back' (got {value[:50]!r})"
+        )
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Waveform = Annotated[
+    Literal["symmetric_biphasic", "asymmetric_biphasic"], BeforeValidator(_refuse_monophasic)
+]
+Name = Annotated[str, AfterValidator(check_name)]
+Short = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_not_blank)]
+Long = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_not_blank)]
+
+
+class ModulationFile(BaseModel):
+    """A triangle sweep from the phase's own value to a second value and back, per period.
+
+    ``rate``: rate_hz -> rate_to_hz. ``width``: phase_width_us -> width_to_us.
+    ``amplitude``: 100 % of the user's level down by ``dip_percent`` (never above 100 %).
+    ``strength_duration``: width phase_width_us -> width_to_us (wider) while amplitude falls
+    in proportion (level x phase_width_us / width), so phase charge stays the same.
+    """
+
+    model_config = _CONFIG
+
+    kind: Literal["rate", "width", "amplitude", "strength_duration"]
+    period_s: PeriodSeconds
+    rate_to_hz: RateHz | None = None
+    width_to_us: WidthUs | None = None
+    dip_percent: DipPercent | None = None
+
+    @model_validator(mode="after")
+    def _keys_fit_kind(self) -> Self:
+        needs = {
+            "rate": "rate_to_hz",
+            "width": "width_to_us",
+            "amplitude": "dip_percent",
+            "strength_duration": "width_to_us",
+        }[self.kind]
+        given = [
+            k for k in ("rate_to_hz", "width_to_us", "dip_percent") if getattr(self, k) is not None
+        ]
+        if needs not in given:
+            raise ValueError(f"kind = '{self.kind}' needs '{needs}'")
+        extra = [k for k in given if k != needs]
+        if extra:
+            raise ValueError(f"kind = '{self.kind}' does not use {', '.join(extra)}")
+        return self
+
+
+class PhaseFile(BaseModel):
+    """One stretch of the session with its stimulation."""
+
+    model_config = _CONFIG
+
+    label: Short | None = None
+    duration_s: PhaseSeconds
+    rate_hz: RateHz
+    phase_width_us: WidthUs
+    waveform: Waveform
+    pattern: Literal["continuous", "burst"] = "continuous"
+    burst_rate_hz: BurstRateHz | None = None
+    pulses_per_burst: PulsesPerBurst | None = None
+    modulation: ModulationFile | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        burst_keys = (self.burst_rate_hz is not None, self.pulses_per_burst is not None)
+        if self.pattern == "continuous" and any(burst_keys):
+            raise ValueError("pattern = 'continuous' takes no burst_rate_hz or pulses_per_burst")
+        if self.pattern == "burst":
+            if not all(burst_keys):
+                raise ValueError("pattern = 'burst' needs burst_rate_hz and pulses_per_burst")
+            _check_burst_fits(self)
+        mod = self.modulation
+        if mod is None:
+            return self
+        if mod.kind == "rate" and self.pattern == "burst":
+            raise ValueError("rate modulation is for continuous patterns only")
+        if mod.kind == "rate" and mod.rate_to_hz == self.rate_hz:
+            raise ValueError("modulation.rate_to_hz equals rate_hz: nothing to modulate")
+        if mod.kind == "width" and mod.width_to_us == self.phase_width_us:
+            raise ValueError("modulation.width_to_us equals phase_width_us: nothing to modulate")
+        if mod.kind == "strength_duration" and (mod.width_to_us or 0) <= self.phase_width_us:
+            raise ValueError(
+                "strength_duration needs width_to_us above phase_width_us (amplitude then"
+                " falls as width grows, so it never rises above the user's level)"
+            )
+        return self
+
+
+def _check_burst_fits(phase: PhaseFile) -> None:
+    """A burst train must end before the next one starts (else it is continuous)."""
+    rate = in_range(
+        phase.rate_hz, scale=HZ_TO_MHZ, low=0, high=hl.MAX_PULSE_RATE_MHZ, unit="Hz", step="0.001"
+    )
+    trains = in_range(
+        phase.burst_rate_hz or 0,
+        scale=HZ_TO_MHZ,
+        low=0,
+        high=hl.MAX_BURST_RATE_MHZ,
+        unit="Hz",
+        step="0.001",
+    )
+    # pulses_per_burst / rate < 1 / burst_rate  <=>  pulses_per_burst * burst_rate < rate
+    if (phase.pulses_per_burst or 0) * trains >= rate:
+        raise ValueError(
+            "burst trains do not fit: pulses_per_burst x burst_rate_hz must be below rate_hz"
+        )
+
+
+class ChannelFile(BaseModel):
+    """One output channel: where its two pads go and how far it may go."""
+
+    model_config = _CONFIG
+
+    body_area: Short
+    placement: Long
+    pad_area_cm2: PadAreaCm2
+    ceiling_ma: CeilingMa
+
+
+class ProfileFile(BaseModel):
+    """A whole profile file."""
+
+    model_config = _CONFIG
+
+    name: Name
+    title: Short
+    description: Long
+    source: Long = Field(description="where the numbers come from")
+    duration_min: DurationMin
+    soft_start_s: SoftStartS = hl.DEFAULT_SOFT_START_S
+    channel_count: ChannelCount
+    channels: list[ChannelFile] = Field(min_length=1, max_length=hl.MAX_CHANNELS)
+    repeat_phases: bool = False
+    phases: list[PhaseFile] = Field(min_length=1, max_length=MAX_PHASES)
+
+    @model_validator(mode="after")
+    def _whole(self) -> Self:
+        if len(self.channels) != self.channel_count:
+            raise ValueError(
+                f"channel_count = {self.channel_count} but the profile describes"
+                f" {len(self.channels)} channel(s) in [[channels]]; describe each channel"
+            )
+        session_ms = self.duration_min * 60 * S_TO_MS
+        if self.soft_start_s * S_TO_MS >= session_ms:
+            raise ValueError("soft_start_s must be shorter than the session")
+        total_ms = sum(phase_ms(p) for p in self.phases)
+        if self.repeat_phases:
+            if session_ms % total_ms != 0:
+                raise ValueError(
+                    f"phases add up to {total_ms / 1000:g} s, which does not divide the"
+                    f" {self.duration_min} min session into whole cycles"
+                )
+        elif total_ms != session_ms:
+            raise ValueError(
+                f"phases add up to {total_ms / 1000:g} s but duration_min = {self.duration_min}"
+                f" is {session_ms // 1000} s; make them equal, or set repeat_phases = true and"
+                " make the session a whole number of cycles"
+            )
+        return self
+
+
+def phase_ms(phase: PhaseFile) -> int:
+    """A validated phase's duration in ms."""
+    return in_range(
+        phase.duration_s,
+        scale=S_TO_MS,
+        low=MIN_PHASE_MS,
+        high=hl.MAX_SESSION_S * S_TO_MS,
+        unit="s",
+        step="0.001",
+    )
