@@ -37,6 +37,9 @@ PEAK_VOLTAGE_REFUSE_MV: Final = 500_000
 #: Phase charge: warn above 25 uC, refuse above 50 uC (design choice; FDA asks it reported).
 PHASE_CHARGE_WARN_PC: Final = 25_000_000
 PHASE_CHARGE_REFUSE_PC: Final = 50_000_000
+#: Net charge per pulse: only charge-balanced biphasic waveforms, so any net charge is
+#: refused (IEC 60601-2-10 d.c. precautions; FDA asks for net charge per pulse).
+NET_CHARGE_REFUSE_PC: Final = 0
 #: The load every dose figure is computed at.
 LOAD_OHM: Final = 500
 

@@ -149,7 +149,10 @@ def read_text(path: Path) -> str:
 
 
 def load_file(path: Path, *, builtin: bool = False) -> Profile:
-    """Read, parse and validate one profile file; raise one :class:`ProfileError` for all its problems."""
+    """Read, parse and validate one profile file.
+
+    Raises one :class:`ProfileError` listing every problem, one line each.
+    """
     text = read_text(path)
     try:
         raw = tomllib.loads(text)
@@ -160,9 +163,9 @@ def load_file(path: Path, *, builtin: bool = False) -> Profile:
     except ValidationError as error:
         raise _many(path, [format_problem(e) for e in error.errors()]) from None
     problems: list[str] = []
-    if builtin or path.parent.resolve() == user_dir().resolve():
-        if data.name != path.stem:
-            problems.append(f"name: {data.name!r} must match the file name {path.name!r}")
+    in_folder = builtin or path.parent.resolve() == user_dir().resolve()
+    if in_folder and data.name != path.stem:
+        problems.append(f"name: {data.name!r} must match the file name {path.name!r}")
     profile = to_profile(data, path=path, builtin=builtin)
     if builtin:
         problems.extend(

@@ -131,7 +131,9 @@ def _phase(phase: PhaseFile) -> Phase:
         width_us=phase.phase_width_us,
         waveform=phase.waveform,
         pattern=phase.pattern,
-        burst_rate_mhz=None if phase.burst_rate_hz is None else _int(phase.burst_rate_hz, HZ_TO_MHZ),
+        burst_rate_mhz=None
+        if phase.burst_rate_hz is None
+        else _int(phase.burst_rate_hz, HZ_TO_MHZ),
         pulses_per_burst=phase.pulses_per_burst,
         modulation=None if phase.modulation is None else _modulation(phase.modulation),
     )

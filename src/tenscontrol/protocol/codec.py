@@ -230,8 +230,7 @@ class _Reader:
     def take(self, size: int) -> bytes:
         if self.offset + size > len(self.payload):
             raise PayloadError(
-                f"{self.what} payload ends at byte {len(self.payload)}, "
-                f"needs {self.offset + size}",
+                f"{self.what} payload ends at byte {len(self.payload)}, needs {self.offset + size}",
                 code=NakCode.BAD_LENGTH,
             )
         chunk = self.payload[self.offset : self.offset + size]
@@ -312,7 +311,8 @@ def _decode_ack(payload: bytes) -> Message:
 
 def _decode_nak(payload: bytes) -> Message:
     request, code, field = _exact(payload, _NAK, "NAK")
-    return Nak(request, _enum(NakCode, code, 2, "NAK code"), field)
+    known = request in MsgType._value2member_map_
+    return Nak(MsgType(request) if known else request, _enum(NakCode, code, 2, "NAK code"), field)
 
 
 def _pack_telemetry(m: Telemetry) -> bytes:

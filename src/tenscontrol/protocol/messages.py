@@ -162,6 +162,4 @@ class Boot:
     reason: ResetReason
 
 
-Message = (
-    Hello | Start | Stop | Heartbeat | Setpoint | Identity | Ack | Nak | Telemetry | Boot
-)
+Message = Hello | Start | Stop | Heartbeat | Setpoint | Identity | Ack | Nak | Telemetry | Boot

@@ -69,7 +69,9 @@ SIM_CHANNEL = ChannelCapabilities(
     pulses_per_burst_max=15,
 )
 
-_CONTINUOUS = Setpoint(1, 20_000, 80_000, 180, Waveform.SYMMETRIC_BIPHASIC, Pattern.CONTINUOUS, 0, 0)
+_CONTINUOUS = Setpoint(
+    1, 20_000, 80_000, 180, Waveform.SYMMETRIC_BIPHASIC, Pattern.CONTINUOUS, 0, 0
+)
 _BURST = Setpoint(2, 15_500, 100_000, 200, Waveform.ASYMMETRIC_BIPHASIC, Pattern.BURST, 2_000, 7)
 
 #: (name, note, seq, message) for every well-formed vector.
@@ -140,8 +142,16 @@ def _corrupt_crc() -> bytes:
 
 #: (name, note, wire bytes) for frames a receiver MUST drop.
 DROP_VECTORS: list[tuple[str, str, bytes]] = [
-    ("bad-crc", "HEARTBEAT seq 7 with one CRC bit flipped: drop, count a frame error", _corrupt_crc()),
-    ("bad-stuffing", "a COBS code byte pointing past the delimiter: drop", bytes.fromhex("05 11 22 00")),
+    (
+        "bad-crc",
+        "HEARTBEAT seq 7 with one CRC bit flipped: drop, count a frame error",
+        _corrupt_crc(),
+    ),
+    (
+        "bad-stuffing",
+        "a COBS code byte pointing past the delimiter: drop",
+        bytes.fromhex("05 11 22 00"),
+    ),
 ]
 
 #: A frame that decodes but must be refused by a device: NAK UNSUPPORTED_VERSION.
