@@ -96,8 +96,12 @@ def _clash(user: Path, builtin: Path) -> str:
 
 
 def looks_like_path(ref: str) -> bool:
-    """True when a command-line reference names a file rather than a profile name."""
-    return ref.endswith(SUFFIX) or "/" in ref or os.sep in ref or Path(ref).is_file()
+    """True when a command-line reference names a file rather than a profile name.
+
+    Only a ``.toml`` suffix or a path separator makes a path: a stray file in the current
+    folder named like a built-in must never shadow it.
+    """
+    return ref.endswith(SUFFIX) or "/" in ref or os.sep in ref
 
 
 def resolve(ref: str, warn: Warn | None = None) -> Profile:
@@ -204,6 +208,7 @@ def format_problem(error: ErrorDetails) -> str:
     """One pydantic error as ``field.path: what is wrong (got ...)`` without the file name."""
     kind = error["type"]
     message = _FRIENDLY.get(kind) or error["msg"].removeprefix("Value error, ")
+    message = message.replace("Input should be", "must be", 1)
     if kind in ("float_type", "int_type", "string_type", "bool_type", "model_type", "list_type"):
         message += f" (got {_describe(error.get('input'))})"
     return f"{field_path(tuple(error['loc']))}: {message}"

@@ -12,10 +12,27 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from tenscontrol import hard_limits as hl
-from tenscontrol.profiles.units import CM2_TO_MM2, HZ_TO_MHZ, MA_TO_UA, S_TO_MS, in_range
+from tenscontrol.profiles.units import (
+    CM2_TO_MM2,
+    HZ_TO_MHZ,
+    MA_TO_UA,
+    S_TO_MS,
+    exact_scale,
+    fmt_number,
+    in_range,
+)
 
 # Format bounds: they keep files sane; they are not stimulation limits (those live in
 # hard_limits). Text lengths, how many phases, how short a phase may be.
@@ -243,7 +260,10 @@ class PhaseFile(BaseModel):
             return self
         if mod.kind == "rate" and self.pattern == "burst":
             raise ValueError("rate modulation is for continuous patterns only")
-        if mod.kind == "rate" and mod.rate_to_hz == self.rate_hz:
+        same_rate = exact_scale(mod.rate_to_hz or 0, HZ_TO_MHZ) == exact_scale(
+            self.rate_hz, HZ_TO_MHZ
+        )
+        if mod.kind == "rate" and same_rate:
             raise ValueError("modulation.rate_to_hz equals rate_hz: nothing to modulate")
         if mod.kind == "width" and mod.width_to_us == self.phase_width_us:
             raise ValueError("modulation.width_to_us equals phase_width_us: nothing to modulate")
@@ -302,30 +322,49 @@ class ProfileFile(BaseModel):
     repeat_phases: bool = False
     phases: list[PhaseFile] = Field(min_length=1, max_length=MAX_PHASES)
 
-    @model_validator(mode="after")
-    def _whole(self) -> Self:
-        if len(self.channels) != self.channel_count:
+    @field_validator("soft_start_s")
+    @classmethod
+    def _soft_start_fits(cls, value: int, info: ValidationInfo) -> int:
+        minutes = info.data.get("duration_min")
+        if isinstance(minutes, int) and value >= minutes * 60:
+            raise ValueError(f"must be shorter than the {minutes} min session")
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_described(
+        cls, value: list[ChannelFile], info: ValidationInfo
+    ) -> list[ChannelFile]:
+        count = info.data.get("channel_count")
+        if isinstance(count, int) and len(value) != count:
             raise ValueError(
-                f"channel_count = {self.channel_count} but the profile describes"
-                f" {len(self.channels)} channel(s) in [[channels]]; describe each channel"
+                f"channel_count = {count} but the profile describes {len(value)} channel(s);"
+                " add one [[channels]] table per channel"
             )
-        session_ms = self.duration_min * 60 * S_TO_MS
-        if self.soft_start_s * S_TO_MS >= session_ms:
-            raise ValueError("soft_start_s must be shorter than the session")
-        total_ms = sum(phase_ms(p) for p in self.phases)
-        if self.repeat_phases:
+        return value
+
+    @field_validator("phases")
+    @classmethod
+    def _phases_add_up(cls, value: list[PhaseFile], info: ValidationInfo) -> list[PhaseFile]:
+        minutes = info.data.get("duration_min")
+        if not isinstance(minutes, int):
+            return value  # duration_min has its own problem line
+        session_ms = minutes * 60 * S_TO_MS
+        total_ms = sum(phase_ms(p) for p in value)
+        total = fmt_number(total_ms, S_TO_MS)
+        if info.data.get("repeat_phases") is True:
             if session_ms % total_ms != 0:
                 raise ValueError(
-                    f"phases add up to {total_ms / 1000:g} s, which does not divide the"
-                    f" {self.duration_min} min session into whole cycles"
+                    f"with repeat_phases = true the phases form a {total} s cycle, which does"
+                    f" not divide the {minutes} min session into whole cycles"
                 )
         elif total_ms != session_ms:
             raise ValueError(
-                f"phases add up to {total_ms / 1000:g} s but duration_min = {self.duration_min}"
-                f" is {session_ms // 1000} s; make them equal, or set repeat_phases = true and"
-                " make the session a whole number of cycles"
+                f"phase durations add up to {total} s but duration_min = {minutes} is"
+                f" {minutes * 60} s; make them equal, or set repeat_phases = true and make the"
+                " session a whole number of cycles"
             )
-        return self
+        return value
 
 
 def phase_ms(phase: PhaseFile) -> int:

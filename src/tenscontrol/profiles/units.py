@@ -69,5 +69,7 @@ def in_range(value: float | int, *, scale: int, low: int, high: int, unit: str, 
 
 def _short(value: float | int) -> str:
     """A number as short text for a message; huge numbers are cut."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
     text = repr(value)
     return text if len(text) <= 24 else text[:20] + "..."

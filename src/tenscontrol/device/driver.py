@@ -1,0 +1,337 @@
+"""``TensDevice``: the host side of the protocol as a library a script or the session
+engine uses directly. Connect, start channels, stream setpoints, read telemetry, stop.
+
+One owner of the port: in threaded mode (real time) a single I/O thread reads frames,
+sends queued requests, and keeps the heartbeat going; callers never send heartbeats. In
+manual mode (virtual time, deterministic tests) there is no thread: every call pumps the
+link itself and :meth:`TensDevice.wait` lets time pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+
+import serial
+
+from tenscontrol import hard_limits
+from tenscontrol.clock import Clock, RealClock
+from tenscontrol.device.link import LinkCore, Pending
+from tenscontrol.device.state import (
+    DeviceInfo,
+    LinkStats,
+    Subscriber,
+    TelemetrySample,
+    device_info,
+)
+from tenscontrol.errors import (
+    DeviceTimeout,
+    IncompatibleDevice,
+    NakError,
+    ProtocolError,
+    TensError,
+    UserInputError,
+)
+from tenscontrol.protocol import (
+    PROTOCOL_MAJOR,
+    Ack,
+    Heartbeat,
+    Hello,
+    Identity,
+    Message,
+    Nak,
+    NakCode,
+    Setpoint,
+    Start,
+    Stop,
+)
+from tenscontrol.protocol.constants import NAK_TEXT
+from tenscontrol.transport.ports import Port, open_port
+from tenscontrol.transport.trace import FrameTracer
+
+log = logging.getLogger(__name__)
+
+#: Host defaults: watchdog 500 ms, a frame at least every 100 ms (five chances per period).
+DEFAULT_WATCHDOG_MS = 500
+DEFAULT_HEARTBEAT_S = 0.1
+DEFAULT_REQUEST_TIMEOUT_S = 0.25
+
+
+class TensDevice:
+    """A connected TENS device. Use as a context manager: leaving the block for any reason
+    stops output, then closes the port.
+
+    ``clock`` defaults to the real clock; pass a :class:`~tenscontrol.clock.VirtualClock`
+    with ``threaded=False`` for virtual-time runs against ``sim://?clock=NAME``.
+    """
+
+    def __init__(
+        self,
+        port: Port,
+        *,
+        clock: Clock | None = None,
+        threaded: bool = True,
+        watchdog_ms: int = DEFAULT_WATCHDOG_MS,
+        heartbeat_period_s: float = DEFAULT_HEARTBEAT_S,
+        request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
+        tracer: FrameTracer | None = None,
+    ) -> None:
+        if not hard_limits.MIN_WATCHDOG_MS <= watchdog_ms <= hard_limits.MAX_WATCHDOG_MS:
+            raise UserInputError(
+                f"watchdog {watchdog_ms} ms is outside {hard_limits.MIN_WATCHDOG_MS}-"
+                f"{hard_limits.MAX_WATCHDOG_MS} ms"
+            )
+        if heartbeat_period_s * 1000 > min(watchdog_ms / 2, hard_limits.MAX_HEARTBEAT_PERIOD_MS):
+            raise UserInputError(
+                f"heartbeat every {heartbeat_period_s * 1000:.0f} ms is too slow for a "
+                f"{watchdog_ms} ms watchdog"
+            )
+        self.clock: Clock = clock or RealClock()
+        self.threaded = threaded
+        self.watchdog_ms = watchdog_ms
+        self.request_timeout_s = request_timeout_s
+        self.info: DeviceInfo | None = None
+        self._core = LinkCore(
+            port, self.clock, heartbeat_period_s=heartbeat_period_s, tracer=tracer
+        )
+        self._closing = threading.Event()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._can_cancel = hasattr(port, "cancel_read")
+        if threaded:
+            port.timeout = 0.05 if self._can_cancel else 0.005
+
+    # --- opening -----------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str, *, allow_remote: bool = False, **options: object) -> TensDevice:
+        """Open ``url`` (device path, ``sim://...``, ``socket://...``) and connect.
+
+        ``options`` are passed to the constructor. The port is closed again if the
+        handshake fails.
+        """
+        port = open_port(url, allow_remote=allow_remote)
+        try:
+            device = cls(port, **options)  # type: ignore[arg-type]
+            device.connect()
+        except BaseException:
+            port.close()
+            raise
+        return device
+
+    def connect(self) -> DeviceInfo:
+        """Drain stale input, handshake, check the protocol version and limits, and make
+        sure output is 0 (STOP) before returning the device's description."""
+        self._core.drain_input(quiet_s=0.05)
+        self._core.send_raw(b"\x00")
+        if self.threaded:
+            self._thread = threading.Thread(target=self._run, name="tens-io", daemon=True)
+            self._thread.start()
+        response = self._request(
+            Hello(PROTOCOL_MAJOR, PROTOCOL_MAJOR), retriable=True, timeout_s=0.3
+        )
+        if not isinstance(response, Identity):
+            raise IncompatibleDevice("the device did not answer HELLO with IDENTITY")
+        if response.selected_version == 0:
+            raise IncompatibleDevice(
+                f"the device speaks protocol {response.device_min_version}-"
+                f"{response.device_max_version}, this host speaks {PROTOCOL_MAJOR}",
+                hint="update tenscontrol or the device firmware so they share a version",
+            )
+        self.info = device_info(response)
+        self._core.established = True
+        self._core.heartbeats = True
+        self.stop()
+        return self.info
+
+    # --- requests ------------------------------------------------------------------------
+    def start(self, channels: Iterable[int]) -> Start:
+        """Enable ``channels`` (1-based) at 0 uA, clear their latches, arm the watchdog.
+
+        Returns the START as the device applied it.
+        """
+        mask = 0
+        for channel in channels:
+            self._check_channel(channel)
+            mask |= 1 << (channel - 1)
+        if mask == 0:
+            raise UserInputError("START needs at least one channel")
+        request = Start(mask, self.watchdog_ms)
+        ack = self._acked(request, retriable=False)
+        if ack.applied != request:
+            self._mismatch(request, ack)
+        self._core.armed = True
+        return request
+
+    def set_channel(self, setpoint: Setpoint) -> Setpoint:
+        """Send one setpoint (integer units) and return it as the device applied it.
+
+        The device refuses anything outside its limits with a NAK (raised as
+        :class:`NakError`); an ACK whose echo differs from the request stops output and
+        raises :class:`ProtocolError`.
+        """
+        self._check_channel(setpoint.channel)
+        ack = self._acked(setpoint, retriable=False)
+        if ack.applied != setpoint:
+            self._mismatch(setpoint, ack)
+        return setpoint
+
+    def heartbeat(self) -> None:
+        """Send a HEARTBEAT now and wait for its ACK (the link sends them by itself too)."""
+        self._acked(Heartbeat(), retriable=True)
+
+    def stop(self, timeout_s: float = 1.0) -> None:
+        """All channels to 0. Safe from any thread or a signal handler; jumps the queue;
+        returns once the device confirms 0, or raises :class:`DeviceTimeout` after
+        ``timeout_s`` seconds (the device watchdog is then the backstop)."""
+        pending = self._core.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
+        self._wake()
+        self._wait(pending, timeout_s)
+        if pending.error is not None and pending.response is None:
+            raise pending.error
+        if isinstance(pending.response, Nak):
+            raise _nak_error(Stop(), pending.response)
+        self._core.armed = False
+
+    def wait(self, seconds: float) -> None:
+        """Let ``seconds`` pass on the device clock, keeping the link alive, then raise the
+        link's failure if it has one."""
+        deadline = self.clock.monotonic() + seconds
+        if self.threaded:
+            self.clock.sleep_until(deadline)
+        else:
+            while self.clock.monotonic() < deadline:
+                self._pump_once(deadline)
+        self.check()
+
+    def check(self) -> None:
+        """Raise the link's failure (port lost, reboot, watchdog, fault, noise), if any."""
+        if self._core.failure is not None:
+            raise self._core.failure
+
+    # --- observing -----------------------------------------------------------------------
+    @property
+    def telemetry(self) -> TelemetrySample | None:
+        """The latest telemetry, without blocking (None before the first)."""
+        return self._core.latest
+
+    @property
+    def stats(self) -> LinkStats:
+        """Link counters: frames, errors, retries, round-trip times."""
+        return self._core.stats
+
+    @property
+    def failure(self) -> TensError | None:
+        """Why the link failed, or None while it is sound."""
+        return self._core.failure
+
+    def subscribe(self, callback: Subscriber) -> None:
+        """Call ``callback`` for every telemetry frame and for a link failure (in the I/O
+        thread in threaded mode: keep it short)."""
+        self._core.subscribe(callback)
+
+    def unsubscribe(self, callback: Subscriber) -> None:
+        """Stop calling ``callback``."""
+        self._core.unsubscribe(callback)
+
+    # --- closing -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop output (best effort) and close the port. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.info is not None:
+                self.stop()
+        except TensError as error:
+            log.warning("stop on close failed (the device watchdog is the backstop): %s", error)
+        finally:
+            self._closing.set()
+            self._wake()
+            if self._thread is not None and self._thread is not threading.current_thread():
+                self._thread.join(timeout=2.0)
+            self._core.port.close()
+
+    def __enter__(self) -> TensDevice:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- internals -----------------------------------------------------------------------
+    def _check_channel(self, channel: int) -> None:
+        count = len(self.info.channels) if self.info else 0
+        if not 1 <= channel <= count:
+            raise UserInputError(f"channel {channel} does not exist (device has {count})")
+
+    def _acked(self, message: Message, *, retriable: bool) -> Ack:
+        response = self._request(message, retriable=retriable, timeout_s=self.request_timeout_s)
+        if isinstance(response, Nak):
+            raise _nak_error(message, response)
+        if not isinstance(response, Ack):
+            raise ProtocolError(f"unexpected answer {response!r}")
+        return response
+
+    def _request(self, message: Message, *, retriable: bool, timeout_s: float) -> Message:
+        pending = self._core.submit(message, retriable=retriable, timeout_s=timeout_s)
+        self._wake()
+        attempts = self._core.max_attempts if retriable else 1
+        self._wait(pending, timeout_s * attempts + 0.5)
+        if pending.error is not None:
+            raise pending.error
+        if pending.response is None:
+            raise DeviceTimeout(f"no answer to {type(message).__name__.upper()}")
+        return pending.response
+
+    def _wait(self, pending: Pending, timeout_s: float) -> None:
+        deadline = self.clock.monotonic() + timeout_s
+        if self.threaded:
+            pending.done.wait(timeout_s)
+            return
+        while not pending.done.is_set() and self.clock.monotonic() < deadline:
+            self._pump_once(deadline)
+
+    def _pump_once(self, deadline: float) -> None:
+        now = self.clock.monotonic()
+        self._core.port.timeout = max(0.0, min(deadline, self._core.next_wakeup()) - now)
+        self._core.service()
+
+    def _wake(self) -> None:
+        if self.threaded and self._can_cancel and self._thread is not None:
+            with contextlib.suppress(OSError, TypeError, serial.SerialException):
+                self._core.port.cancel_read()  # type: ignore[attr-defined]
+
+    def _run(self) -> None:
+        while not self._closing.is_set():
+            self._core.service()
+            if self._core.failure is not None and not self._core_has_work():
+                self._closing.wait(0.01)
+
+    def _core_has_work(self) -> bool:
+        return self._core.next_wakeup() != float("inf")
+
+    def _mismatch(self, request: Message, ack: Ack) -> None:
+        error = ProtocolError(f"the device applied {ack.applied!r} for {request!r}; output stopped")
+        self._core.fail(error)
+        raise error
+
+
+def _nak_error(request: Message, nak: Nak) -> NakError:
+    name = type(request).__name__.upper()
+    text = NAK_TEXT.get(nak.code, "refused")
+    where = f" (field {nak.field})" if nak.field else ""
+    hint = (
+        "press the start key again once the pad is back on"
+        if nak.code is NakCode.LEAD_OFF
+        else None
+    )
+    return NakError(
+        f"device refused {name}{where}: {text}", code=nak.code, field=nak.field, hint=hint
+    )

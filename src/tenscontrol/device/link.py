@@ -1,0 +1,384 @@
+"""The protocol engine of the host side: sequence ids, pending requests, retries,
+heartbeats, telemetry, and detection of a failed link. It runs in exactly one thread (the
+port's owner); other threads only :meth:`LinkCore.submit` requests and wait on them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+import serial
+
+from tenscontrol.clock import Clock
+from tenscontrol.device.state import DeviceEvent, LinkFailed, LinkStats, Subscriber, TelemetrySample
+from tenscontrol.errors import (
+    DeviceFault,
+    DeviceRebooted,
+    DeviceTimeout,
+    LinkTooNoisy,
+    PortLost,
+    ProtocolError,
+    TensError,
+    WatchdogTripped,
+)
+from tenscontrol.protocol import (
+    PROTOCOL_MAJOR,
+    Ack,
+    Boot,
+    Fault,
+    Frame,
+    FrameDecoder,
+    FrameFault,
+    Heartbeat,
+    Identity,
+    Message,
+    MsgType,
+    Nak,
+    Stop,
+    Telemetry,
+    decode_message,
+    encode_frame,
+    encode_message,
+    encode_payload,
+    message_type,
+)
+from tenscontrol.transport.ports import Port
+from tenscontrol.transport.trace import FrameTracer
+
+log = logging.getLogger(__name__)
+
+#: Faults that end a session (lead-off does not: the session handles it per channel).
+FATAL_FAULTS = Fault.OVER_DELIVERY | Fault.OVER_CURRENT | Fault.LOW_BATTERY | Fault.INTERNAL
+#: Link too noisy: this many dropped frames among the last 200 received.
+NOISE_MAX_DROPPED = 50
+#: The device pushes telemetry every 50 ms; this long without any frame means it is gone.
+SILENCE_LIMIT_S = 1.0
+#: Heartbeats that may time out in a row before the link counts as failed.
+HEARTBEAT_MISSES = 3
+
+
+@dataclass(eq=False)
+class Pending:
+    """One request in flight. ``done`` is set once ``response`` or ``error`` is filled."""
+
+    seq: int
+    message: Message
+    retriable: bool
+    timeout_s: float
+    wire: bytes = b""
+    attempts: int = 0
+    sent_at: float = 0.0
+    deadline: float = 0.0
+    response: Message | None = None
+    error: TensError | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class LinkCore:
+    """Owns the decoder and the table of pending requests. Not a thread itself."""
+
+    def __init__(
+        self,
+        port: Port,
+        clock: Clock,
+        *,
+        heartbeat_period_s: float,
+        max_attempts: int = 3,
+        tracer: FrameTracer | None = None,
+    ) -> None:
+        self.port = port
+        self.clock = clock
+        self.heartbeat_period_s = heartbeat_period_s
+        self.max_attempts = max_attempts
+        self.tracer = tracer
+        self.stats = LinkStats()
+        self.failure: TensError | None = None
+        self.latest: TelemetrySample | None = None
+        self.established = False  # after the handshake a BOOT means the device reset
+        self.armed = False  # between an ACKed START and an ACKed STOP
+        self.heartbeats = False  # send heartbeats while True
+        self._decoder = FrameDecoder()
+        self._lock = threading.RLock()  # re-entrant: stop() may run in a signal handler
+        self._seq = 0
+        self._outbox: deque[Pending] = deque()
+        self._priority: deque[Pending] = deque()
+        self._pending: dict[int, Pending] = {}
+        self._subscribers: list[Subscriber] = []
+        self._last_sent = clock.monotonic()
+        self._last_frame = clock.monotonic()
+        self._heartbeat_misses = 0
+        self._telemetry_seq: int | None = None
+
+    # --- called from any thread ------------------------------------------------------
+    def submit(
+        self, message: Message, *, retriable: bool, timeout_s: float, priority: bool = False
+    ) -> Pending:
+        """Queue a request; the owner thread sends it. STOP is always accepted."""
+        with self._lock:
+            if self.failure is not None and not isinstance(message, Stop):
+                pending = Pending(-1, message, retriable, timeout_s)
+                pending.error = self.failure
+                pending.done.set()
+                return pending
+            pending = Pending(self._seq, message, retriable, timeout_s)
+            self._seq = (self._seq + 1) & 0xFFFF
+            (self._priority if priority else self._outbox).append(pending)
+            return pending
+
+    def subscribe(self, callback: Subscriber) -> None:
+        """Call ``callback`` (in the owner thread) for every telemetry sample and failure."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+    def unsubscribe(self, callback: Subscriber) -> None:
+        """Stop calling ``callback``."""
+        with self._lock:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+    # --- owner thread only ------------------------------------------------------------
+    def service(self) -> None:
+        """Send what is queued, keep the heartbeat, read and dispatch what arrived (one
+        port read, bounded by the port's timeout), expire deadlines."""
+        try:
+            self._send_queued()
+            self._heartbeat_if_due()
+            self._read()
+        except (serial.SerialException, OSError) as error:
+            self.fail(PortLost(f"the port went away: {error}", hint="was the device unplugged?"))
+        self._expire()
+
+    def next_wakeup(self) -> float:
+        """Monotonic time by which :meth:`service` should run again."""
+        with self._lock:
+            deadlines = [p.deadline for p in self._pending.values()]
+        soon = self._last_sent + self.heartbeat_period_s if self.heartbeats else float("inf")
+        return min([soon, *deadlines])
+
+    def send_raw(self, data: bytes) -> None:
+        """Write bytes that are not a request (the lone delimiter that flushes a receiver)."""
+        self.port.write(data)
+        self.port.flush()
+
+    def drain_input(self, quiet_s: float) -> None:
+        """Discard stale input: read until nothing arrives for about ``quiet_s`` seconds."""
+        self.port.reset_input_buffer()
+        deadline = self.clock.monotonic() + quiet_s
+        while self.clock.monotonic() < deadline:
+            if not self.port.read(max(1, self.port.in_waiting)):
+                break
+        self._decoder = FrameDecoder()
+
+    def fail(self, error: TensError) -> None:
+        """Record the first fatal failure, fail every pending request, tell subscribers,
+        and (unless the port is gone) ask the device for 0 with a priority STOP."""
+        with self._lock:
+            if self.failure is not None:
+                return
+            self.failure = error
+            waiting = list(self._pending.values()) + list(self._outbox)
+            self._outbox.clear()
+            for pending in waiting:
+                if not isinstance(pending.message, Stop):
+                    self._pending.pop(pending.seq, None)
+                    pending.error = error
+                    pending.done.set()
+            subscribers = list(self._subscribers)
+        log.warning("link failed: %s", error)
+        if not isinstance(error, PortLost) and not self._stop_in_flight():
+            self.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
+        self._notify(subscribers, LinkFailed(self.clock.monotonic(), error))
+
+    def _stop_in_flight(self) -> bool:
+        with self._lock:
+            return any(
+                isinstance(p.message, Stop) for p in (*self._priority, *self._pending.values())
+            )
+
+    def _send_queued(self) -> None:
+        while True:
+            with self._lock:
+                queue = self._priority or self._outbox
+                if not queue:
+                    return
+                pending = queue.popleft()
+            self._transmit(pending)
+
+    def _transmit(self, pending: Pending) -> None:
+        if not pending.wire:
+            pending.wire = encode_message(pending.message, pending.seq)
+        now = self.clock.monotonic()
+        pending.attempts += 1
+        pending.sent_at = now
+        pending.deadline = now + pending.timeout_s
+        with self._lock:
+            self._pending[pending.seq] = pending
+        self.port.write(pending.wire)
+        self._last_sent = now
+        self.stats.frames_out += 1
+        if self.tracer:
+            self.tracer.record(">", pending.wire, _frame_of(pending))
+
+    def _heartbeat_if_due(self) -> None:
+        if not self.heartbeats or self.failure is not None:
+            return
+        if self.clock.monotonic() - self._last_sent < self.heartbeat_period_s:
+            return
+        with self._lock:
+            if any(isinstance(p.message, Heartbeat) for p in self._pending.values()):
+                return
+        self._transmit(self.submit_internal(Heartbeat()))
+
+    def submit_internal(self, message: Message) -> Pending:
+        """A request made by the link itself (heartbeat), sent at once by the caller."""
+        with self._lock:
+            pending = Pending(self._seq, message, retriable=False, timeout_s=0.25)
+            self._seq = (self._seq + 1) & 0xFFFF
+        return pending
+
+    def _read(self) -> None:
+        data = self.port.read(max(1, self.port.in_waiting))
+        if not data:
+            if self.established and self.clock.monotonic() - self._last_frame > SILENCE_LIMIT_S:
+                self.fail(
+                    DeviceTimeout(
+                        f"no frame from the device for {SILENCE_LIMIT_S:.1f} s",
+                        hint="check the cable; the device's watchdog has zeroed output",
+                    )
+                )
+            return
+        for item in self._decoder.feed(data):
+            if self.tracer:
+                wire = b"" if isinstance(item, FrameFault) else _wire_of(item)
+                self.tracer.record("<", wire, item)
+            if isinstance(item, FrameFault):
+                self.stats.frame(ok=False)
+                self._check_noise()
+                continue
+            self._last_frame = self.clock.monotonic()
+            self._dispatch(item)
+
+    def _check_noise(self) -> None:
+        dropped, _total = self.stats.recent_error_count()
+        if dropped >= NOISE_MAX_DROPPED and self.established:
+            self.fail(
+                LinkTooNoisy(
+                    f"{dropped} of the last 200 frames from the device were corrupt",
+                    hint="use a shorter or better USB cable, away from mains leads",
+                )
+            )
+
+    def _dispatch(self, frame: Frame) -> None:
+        if frame.version != PROTOCOL_MAJOR:
+            self.stats.frame(ok=False)
+            return
+        try:
+            message = decode_message(frame)
+        except ProtocolError as error:
+            log.debug("unreadable frame: %s", error)
+            self.stats.frame(ok=False)
+            self._check_noise()
+            return
+        self.stats.frame(ok=True)
+        if isinstance(message, Telemetry):
+            self._on_telemetry(frame.seq, message)
+        elif isinstance(message, Boot):
+            if self.established:
+                self.fail(
+                    DeviceRebooted(
+                        f"the device restarted ({message.reason.name.lower()}); output is 0",
+                        hint="check the battery and the cable, then start a new session",
+                    )
+                )
+        elif isinstance(message, Identity | Ack | Nak):
+            self._on_response(frame.seq, message)
+
+    def _on_response(self, seq: int, message: Identity | Ack | Nak) -> None:
+        with self._lock:
+            pending = self._pending.get(seq)
+            if pending is None or not _answers(pending.message, message):
+                log.debug("response seq=%d matches no request (late or stale)", seq)
+                return
+            del self._pending[seq]
+        self.stats.rtt(self.clock.monotonic() - pending.sent_at)
+        if isinstance(pending.message, Heartbeat):
+            self._heartbeat_misses = 0
+        pending.response = message
+        pending.done.set()
+
+    def _on_telemetry(self, seq: int, telemetry: Telemetry) -> None:
+        if self._telemetry_seq is not None:
+            gap = (seq - self._telemetry_seq - 1) & 0xFFFF
+            if gap < 0x8000:
+                self.stats.telemetry_lost += gap
+        self._telemetry_seq = seq
+        self.stats.device_frame_errors = telemetry.frame_errors
+        sample = TelemetrySample(self.clock.monotonic(), seq, telemetry)
+        self.latest = sample
+        if self.armed and Fault.HOST_LOST in telemetry.faults:
+            self.fail(
+                WatchdogTripped(
+                    "the device's watchdog expired: it stopped hearing this host; output is 0",
+                    hint="the computer may be overloaded, or the link unreliable",
+                )
+            )
+        elif self.armed and telemetry.faults & FATAL_FAULTS:
+            names = tuple(f.name or "" for f in Fault if f & FATAL_FAULTS & telemetry.faults)
+            self.fail(DeviceFault(f"the device latched {', '.join(names)}", faults=names))
+        with self._lock:
+            subscribers = list(self._subscribers)
+        self._notify(subscribers, sample)
+
+    def _notify(self, subscribers: list[Subscriber], event: DeviceEvent) -> None:
+        for callback in subscribers:
+            try:
+                callback(event)
+            except Exception:  # a broken listener must not stop the link
+                log.exception("telemetry subscriber failed")
+
+    def _expire(self) -> None:
+        now = self.clock.monotonic()
+        resend: list[Pending] = []
+        with self._lock:
+            for pending in list(self._pending.values()):
+                if now < pending.deadline:
+                    continue
+                if pending.retriable and pending.attempts < self.max_attempts:
+                    resend.append(pending)
+                    continue
+                del self._pending[pending.seq]
+                self.stats.timeouts += 1
+                pending.error = DeviceTimeout(
+                    f"no answer to {message_type(pending.message).name} (seq {pending.seq}) "
+                    f"after {pending.attempts} attempt(s)"
+                )
+                pending.done.set()
+                if isinstance(pending.message, Heartbeat):
+                    self._heartbeat_misses += 1
+        for pending in resend:
+            self.stats.retries += 1
+            try:
+                self._transmit(pending)
+            except (serial.SerialException, OSError) as error:
+                self.fail(PortLost(f"the port went away: {error}"))
+        if self._heartbeat_misses >= HEARTBEAT_MISSES:
+            self.fail(DeviceTimeout(f"{HEARTBEAT_MISSES} heartbeats in a row went unanswered"))
+
+
+def _answers(request: Message, response: Identity | Ack | Nak) -> bool:
+    expected = message_type(request)
+    if isinstance(response, Identity):
+        return expected is MsgType.HELLO
+    return bool(response.request_type == expected)
+
+
+def _wire_of(frame: Frame) -> bytes:
+    return encode_frame(frame.version, frame.msg_type, frame.seq, frame.payload)
+
+
+def _frame_of(pending: Pending) -> Frame:
+    message = pending.message
+    return Frame(PROTOCOL_MAJOR, message_type(message), pending.seq, encode_payload(message))

@@ -1,0 +1,150 @@
+"""What the driver knows about the device: identity, effective limits, telemetry, link stats."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from tenscontrol import hard_limits
+from tenscontrol.errors import IncompatibleDevice, TensError
+from tenscontrol.protocol import ChannelCapabilities, Identity, IdentityFlag, Telemetry
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    """The device as the handshake found it. ``channels`` are the *effective* limits:
+    the device's own, shrunk to the hard ceilings where it claims more."""
+
+    identity: Identity
+    protocol_version: int
+    channels: tuple[ChannelCapabilities, ...]
+
+    @property
+    def is_simulator(self) -> bool:
+        """True when the device says it is the simulator (IDENTITY SIMULATOR flag)."""
+        return IdentityFlag.SIMULATOR in self.identity.flags
+
+    @property
+    def firmware(self) -> str:
+        """Firmware version as ``major.minor.patch``."""
+        return ".".join(str(part) for part in self.identity.firmware)
+
+
+def effective_capabilities(caps: ChannelCapabilities, channel: int) -> ChannelCapabilities:
+    """Shrink a channel's advertised limits to the hard ceilings (never widen them).
+
+    Raises :class:`IncompatibleDevice` if nothing usable is left.
+    """
+    capped = replace(
+        caps,
+        max_amplitude_ua=min(caps.max_amplitude_ua, hard_limits.MAX_AMPLITUDE_UA),
+        rate_min_mhz=max(caps.rate_min_mhz, hard_limits.MIN_PULSE_RATE_MHZ),
+        rate_max_mhz=min(caps.rate_max_mhz, hard_limits.MAX_PULSE_RATE_MHZ),
+        width_min_us=max(caps.width_min_us, hard_limits.MIN_PHASE_WIDTH_US),
+        width_max_us=min(caps.width_max_us, hard_limits.MAX_PHASE_WIDTH_US),
+        burst_rate_min_mhz=max(caps.burst_rate_min_mhz, hard_limits.MIN_BURST_RATE_MHZ),
+        burst_rate_max_mhz=min(caps.burst_rate_max_mhz, hard_limits.MAX_BURST_RATE_MHZ),
+        pulses_per_burst_min=max(caps.pulses_per_burst_min, hard_limits.MIN_PULSES_PER_BURST),
+        pulses_per_burst_max=min(caps.pulses_per_burst_max, hard_limits.MAX_PULSES_PER_BURST),
+    )
+    if capped.rate_min_mhz > capped.rate_max_mhz or capped.width_min_us > capped.width_max_us:
+        raise IncompatibleDevice(
+            f"channel {channel}: the device's pulse ranges do not overlap the safe ranges "
+            f"(rate {caps.rate_min_mhz}-{caps.rate_max_mhz} mHz, "
+            f"width {caps.width_min_us}-{caps.width_max_us} us)"
+        )
+    if capped.waveforms & 0b11 == 0:
+        raise IncompatibleDevice(f"channel {channel}: no balanced biphasic waveform offered")
+    return capped
+
+
+def device_info(identity: Identity) -> DeviceInfo:
+    """Check an IDENTITY and derive the effective limits from it."""
+    count = len(identity.channels)
+    if not 1 <= count <= hard_limits.MAX_CHANNELS:
+        raise IncompatibleDevice(
+            f"the device has {count} channels; this host drives 1 to {hard_limits.MAX_CHANNELS}"
+        )
+    if not hard_limits.MIN_WATCHDOG_MS <= identity.watchdog_min_ms <= hard_limits.MAX_WATCHDOG_MS:
+        raise IncompatibleDevice(
+            f"the device's shortest watchdog is {identity.watchdog_min_ms} ms; "
+            f"this host needs one within {hard_limits.MIN_WATCHDOG_MS}-"
+            f"{hard_limits.MAX_WATCHDOG_MS} ms"
+        )
+    channels = tuple(
+        effective_capabilities(caps, number) for number, caps in enumerate(identity.channels, 1)
+    )
+    return DeviceInfo(identity, identity.selected_version, channels)
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetrySample:
+    """A TELEMETRY frame and when it arrived (``at``: the driver clock, seconds)."""
+
+    at: float
+    seq: int
+    telemetry: Telemetry
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFailed:
+    """The link failed for good; ``error`` says how. Output is 0 or the watchdog makes it so."""
+
+    at: float
+    error: TensError
+
+
+DeviceEvent = TelemetrySample | LinkFailed
+Subscriber = Callable[[DeviceEvent], None]
+
+
+class LinkStats:
+    """Counters of the link, safe to read from any thread. Round trips in seconds."""
+
+    def __init__(self, window: int = 512) -> None:
+        self._lock = threading.Lock()
+        self.frames_in = 0
+        self.frames_out = 0
+        self.frame_errors = 0
+        self.device_frame_errors = 0
+        self.telemetry_lost = 0
+        self.retries = 0
+        self.timeouts = 0
+        self._rtts: deque[float] = deque(maxlen=window)
+        self._recent: deque[bool] = deque(maxlen=200)
+
+    def frame(self, ok: bool) -> None:
+        """Count one received frame, good or dropped."""
+        with self._lock:
+            if ok:
+                self.frames_in += 1
+            else:
+                self.frame_errors += 1
+            self._recent.append(ok)
+
+    def rtt(self, seconds: float) -> None:
+        """Record one request's round-trip time."""
+        with self._lock:
+            self._rtts.append(seconds)
+
+    def recent_error_count(self) -> tuple[int, int]:
+        """(dropped, total) over the last 200 received frames."""
+        with self._lock:
+            return self._recent.count(False), len(self._recent)
+
+    def rtt_summary(self) -> tuple[float, float] | None:
+        """(median, p99) of recent round trips in seconds, or None before any."""
+        with self._lock:
+            samples = sorted(self._rtts)
+        if not samples:
+            return None
+        p99 = samples[min(len(samples) - 1, round(0.99 * (len(samples) - 1)))]
+        return statistics.median(samples), p99
+
+    def quality(self) -> float:
+        """Share of recent frames that arrived intact, 0.0-1.0 (1.0 before any)."""
+        dropped, total = self.recent_error_count()
+        return 1.0 if total == 0 else 1.0 - dropped / total

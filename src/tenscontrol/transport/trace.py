@@ -1,0 +1,45 @@
+"""``--trace``: every frame in and out as timestamped hex with its decoded meaning."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from typing import TextIO
+
+from tenscontrol.errors import ProtocolError
+from tenscontrol.protocol import Frame, FrameFault, MsgType, decode_message
+from tenscontrol.protocol.vectors import to_jsonable
+
+
+def describe(item: Frame | FrameFault) -> str:
+    """One line saying what a frame means (or why it was dropped)."""
+    if isinstance(item, FrameFault):
+        return f"DROPPED {item.kind.value}: {item.detail}"
+    name = MsgType(item.msg_type).name if item.msg_type in MsgType._value2member_map_ else None
+    label = name or f"type 0x{item.msg_type:02x}"
+    try:
+        fields = to_jsonable(decode_message(item))
+    except ProtocolError as error:
+        return f"{label} seq={item.seq} v{item.version} UNREADABLE: {error}"
+    text = " ".join(f"{k}={v}" for k, v in fields.items()) if isinstance(fields, dict) else ""
+    return f"{label} seq={item.seq} v{item.version} {text}".rstrip()
+
+
+class FrameTracer:
+    """Writes one line per frame: wall time, direction (``>`` out, ``<`` in), hex, meaning.
+
+    Thread-safe; each line is flushed so a crash loses nothing already traced.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def record(self, direction: str, wire: bytes, item: Frame | FrameFault | None) -> None:
+        """Trace ``wire`` (the stuffed bytes, delimiter included) sent (``>``) or received."""
+        now = datetime.datetime.now(datetime.UTC).strftime("%H:%M:%S.%f")
+        meaning = describe(item) if item is not None else ""
+        line = f"{now} {direction} {wire.hex(' ')}  | {meaning}\n"
+        with self._lock:
+            self._stream.write(line)
+            self._stream.flush()
