@@ -159,7 +159,9 @@ class TensDevice:
         if mask == 0:
             raise UserInputError("START needs at least one channel")
         request = Start(mask, self.watchdog_ms)
-        ack = self._acked(request, retriable=False)
+        # Retrying is safe: START only lowers output, the serial link keeps order, and a
+        # lead that came off meanwhile makes the retry fail with LEAD_OFF.
+        ack = self._acked(request, retriable=True)
         if ack.applied != request:
             self._mismatch(request, ack)
         self._core.armed = True
@@ -173,7 +175,9 @@ class TensDevice:
         raises :class:`ProtocolError`.
         """
         self._check_channel(setpoint.channel)
-        ack = self._acked(setpoint, retriable=False)
+        # SET is absolute, so a retry is idempotent; the link is ordered, so a retried copy
+        # always reaches the device before any later SET.
+        ack = self._acked(setpoint, retriable=True)
         if ack.applied != setpoint:
             self._mismatch(setpoint, ack)
         return setpoint
@@ -202,7 +206,7 @@ class TensDevice:
         if self.threaded:
             self.clock.sleep_until(deadline)
         else:
-            while self.clock.monotonic() < deadline:
+            while self.clock.monotonic() < deadline and not self._core.port_lost:
                 self._pump_once(deadline)
         self.check()
 
@@ -296,11 +300,14 @@ class TensDevice:
             pending.done.wait(timeout_s)
             return
         while not pending.done.is_set() and self.clock.monotonic() < deadline:
+            if self._core.port_lost:
+                return
             self._pump_once(deadline)
 
     def _pump_once(self, deadline: float) -> None:
         now = self.clock.monotonic()
-        self._core.port.timeout = max(0.0, min(deadline, self._core.next_wakeup()) - now)
+        # A floor on the wait guarantees virtual time moves even if a deadline is now.
+        self._core.port.timeout = max(0.0005, min(deadline, self._core.next_wakeup()) - now)
         self._core.service()
 
     def _wake(self) -> None:
@@ -309,13 +316,8 @@ class TensDevice:
                 self._core.port.cancel_read()  # type: ignore[attr-defined]
 
     def _run(self) -> None:
-        while not self._closing.is_set():
+        while not self._closing.is_set() and not self._core.port_lost:
             self._core.service()
-            if self._core.failure is not None and not self._core_has_work():
-                self._closing.wait(0.01)
-
-    def _core_has_work(self) -> bool:
-        return self._core.next_wakeup() != float("inf")
 
     def _mismatch(self, request: Message, ack: Ack) -> None:
         error = ProtocolError(f"the device applied {ack.applied!r} for {request!r}; output stopped")

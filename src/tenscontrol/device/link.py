@@ -118,7 +118,8 @@ class LinkCore:
     ) -> Pending:
         """Queue a request; the owner thread sends it. STOP is always accepted."""
         with self._lock:
-            if self.failure is not None and not isinstance(message, Stop):
+            port_gone = isinstance(self.failure, PortLost)
+            if self.failure is not None and (port_gone or not isinstance(message, Stop)):
                 pending = Pending(-1, message, retriable, timeout_s)
                 pending.error = self.failure
                 pending.done.set()
@@ -143,6 +144,8 @@ class LinkCore:
     def service(self) -> None:
         """Send what is queued, keep the heartbeat, read and dispatch what arrived (one
         port read, bounded by the port's timeout), expire deadlines."""
+        if self.port_lost:
+            return
         try:
             self._send_queued()
             self._heartbeat_if_due()
@@ -151,11 +154,21 @@ class LinkCore:
             self.fail(PortLost(f"the port went away: {error}", hint="was the device unplugged?"))
         self._expire()
 
+    @property
+    def port_lost(self) -> bool:
+        """True once the port went away: nothing more can be sent or received."""
+        return isinstance(self.failure, PortLost)
+
     def next_wakeup(self) -> float:
         """Monotonic time by which :meth:`service` should run again."""
         with self._lock:
             deadlines = [p.deadline for p in self._pending.values()]
-        soon = self._last_sent + self.heartbeat_period_s if self.heartbeats else float("inf")
+            beating = any(isinstance(p.message, Heartbeat) for p in self._pending.values())
+            queued = bool(self._priority or self._outbox)
+        if queued:
+            return self.clock.monotonic()
+        due = self.heartbeats and not beating and self.failure is None
+        soon = self._last_sent + self.heartbeat_period_s if due else float("inf")
         return min([soon, *deadlines])
 
     def send_raw(self, data: bytes) -> None:
@@ -179,10 +192,13 @@ class LinkCore:
             if self.failure is not None:
                 return
             self.failure = error
-            waiting = list(self._pending.values()) + list(self._outbox)
+            waiting = [*self._pending.values(), *self._outbox, *self._priority]
             self._outbox.clear()
+            if isinstance(error, PortLost):
+                self._priority.clear()
+            port_gone = isinstance(error, PortLost)
             for pending in waiting:
-                if not isinstance(pending.message, Stop):
+                if port_gone or not isinstance(pending.message, Stop):
                     self._pending.pop(pending.seq, None)
                     pending.error = error
                     pending.done.set()
