@@ -93,5 +93,16 @@ class DeviceFault(SafetyStop):
         self.faults = faults
 
 
+class LimitViolation(SafetyStop):
+    """A setpoint about to be sent broke the limit chain: a bug in the host, never clamped.
+
+    The session engine turns it into an emergency stop.
+    """
+
+
+class OverDelivery(SafetyStop):
+    """The host saw the device deliver more than it was commanded for too long."""
+
+
 class WatchdogTripped(SafetyStop):
     """The device reports its host watchdog expired (HOST_LOST)."""

@@ -124,6 +124,8 @@ def devices(
         click.echo(f"{row['port']}  {row['usb_id']}  {row['description']}")
         if "error" in row:
             click.echo(f"  probe failed: {row['error']}")
+            if row.get("hint"):
+                click.echo(f"  hint: {row['hint']}")
         for line in row.get("lines", []):
             click.echo(f"  {line}")
     if failures:  # a port the user named could not be probed
@@ -144,4 +146,4 @@ def _probe(
             return {"identity": info_as_dict(info), "lines": describe_info(info)}
     except TensError as error:
         failures.append(error)
-        return {"error": str(error)}
+        return {"error": str(error), "hint": error.hint} if error.hint else {"error": str(error)}

@@ -7,6 +7,7 @@ import click
 from tenscontrol import __version__
 from tenscontrol.cli.devices_cmd import devices
 from tenscontrol.cli.profile_cmd import profile
+from tenscontrol.cli.simulate_cmd import simulate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,3 +28,4 @@ def main() -> None:
 
 cli.add_command(profile)
 cli.add_command(devices)
+cli.add_command(simulate)

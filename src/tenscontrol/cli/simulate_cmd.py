@@ -7,12 +7,12 @@ import sys
 import threading
 import time
 from types import FrameType
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import click
 import serial
 
-from tenscontrol.cli.main import report_errors
+from tenscontrol.cli.exits import report_errors
 from tenscontrol.errors import DeviceError, UserInputError
 from tenscontrol.protocol import (
     PROTOCOL_MAJOR,
@@ -59,7 +59,9 @@ _FAULT_HELP = {
 _SELF_TEST_SET = Setpoint(
     1, 2_000, 80_000, 180, Waveform.SYMMETRIC_BIPHASIC, Pattern.CONTINUOUS, 0, 0
 )
+#: The reference host's reply timeout (spec section 8), and how often a request is tried.
 _REPLY_TIMEOUT_S = 0.25
+_ATTEMPTS = 3
 
 M = TypeVar("M", bound=Identity | Ack)
 
@@ -100,7 +102,7 @@ def simulate(
 ) -> None:
     """Run the simulated TENS device (model TC-SIM-2, flagged SIMULATOR).
 
-    The first line on stdout is ``port: <path or URL>``; open that port with the host.
+    The first line on stdout is "port: <path or URL>"; open that port with the host.
     Runs until SIGINT or SIGTERM, then exits 0. Fault options take the same names as the
     ``sim://`` URL query; seconds count from the simulator's start.
 
@@ -162,24 +164,33 @@ def _serve(server: SimServer) -> None:
 
 
 # --- self-test ---------------------------------------------------------------------------
+class _Port(Protocol):
+    in_waiting: int
+
+    def read(self, size: int = 1, /) -> bytes: ...
+    def write(self, data: bytes, /) -> int | None: ...
+
+
 class _Probe:
     """The smallest spec-following host: numbered requests, replies matched by seq."""
 
-    def __init__(self, port: serial.SerialBase) -> None:
+    def __init__(self, port: _Port) -> None:
         self.port = port
         self.decoder = FrameDecoder()
         self.seq = 0
         self.telemetry: list[Telemetry] = []
 
     def request(self, message: Message) -> Message:
-        seq = self.seq
-        self.seq = (self.seq + 1) & 0xFFFF
-        self.port.write(encode_message(message, seq))
-        deadline = time.monotonic() + _REPLY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            for reply_seq, reply in self._read():
-                if reply_seq == seq and not isinstance(reply, Telemetry | Boot):
-                    return reply
+        """Send ``message``; its reply, retrying (new seq) after each reply timeout."""
+        for _ in range(_ATTEMPTS):
+            seq = self.seq
+            self.seq = (self.seq + 1) & 0xFFFF
+            self.port.write(encode_message(message, seq))
+            deadline = time.monotonic() + _REPLY_TIMEOUT_S
+            while time.monotonic() < deadline:
+                for reply_seq, reply in self._read():
+                    if reply_seq == seq and not isinstance(reply, Telemetry | Boot):
+                        return reply
         raise DeviceError(f"self-test failed: no reply to {type(message).__name__} in time")
 
     def wait_telemetry(self, check: str, seconds: float) -> Telemetry:
@@ -226,7 +237,7 @@ def _self_test(options: SimOptions) -> None:
         port = serial.serial_for_url(
             server.port, exclusive=True, baudrate=115_200, timeout=0.02, write_timeout=1
         )
-        probe = _Probe(port)
+        probe = _Probe(port)  # type: ignore[arg-type]
         port.write(b"\x00")
         identity = _expect(probe.request(Hello(PROTOCOL_MAJOR, PROTOCOL_MAJOR)), Identity, "HELLO")
         _check_identity(identity)

@@ -203,7 +203,9 @@ class TensDevice:
         """Let ``seconds`` pass on the device clock, keeping the link alive, then raise the
         link's failure if it has one."""
         deadline = self.clock.monotonic() + seconds
-        if self.threaded:
+        if self.threaded and isinstance(self.clock, RealClock):
+            self._core.failed.wait(max(0.0, seconds))  # returns early if the link fails
+        elif self.threaded:
             self.clock.sleep_until(deadline)
         else:
             while self.clock.monotonic() < deadline and not self._core.port_lost:

@@ -96,6 +96,7 @@ class LinkCore:
         self.tracer = tracer
         self.stats = LinkStats()
         self.failure: TensError | None = None
+        self.failed = threading.Event()  # set with ``failure``, so waiters wake at once
         self.latest: TelemetrySample | None = None
         self.established = False  # after the handshake a BOOT means the device reset
         self.armed = False  # between an ACKed START and an ACKed STOP
@@ -192,6 +193,7 @@ class LinkCore:
             if self.failure is not None:
                 return
             self.failure = error
+            self.failed.set()
             waiting = [*self._pending.values(), *self._outbox, *self._priority]
             self._outbox.clear()
             if isinstance(error, PortLost):

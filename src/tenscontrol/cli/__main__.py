@@ -1,0 +1,5 @@
+"""``python -m tenscontrol.cli``: the same as the ``tens`` command."""
+
+from tenscontrol.cli.main import main
+
+main()

@@ -1,0 +1,79 @@
+"""The session log: one JSON-lines file per session, append-only (hazard 13).
+
+``<data>/sessions/<session_id>.jsonl``, mode 0600 in a 0700 folder. Lines:
+
+1. ``{"type": "header", "schema": 1, "software": ..., "session_id": ..., "started_wall": ...,
+   "device": {...}, "limits": {...}, "profile": {...}, "user_caps": {...},
+   "intensities_ua": {...}, "duration_ms": ..., "simulated": true|false, "period_ms": ...}``
+2. ``{"type": "event", "t_ms": ..., "event": "<kind>", "channel": N, ...}`` for every event
+   (commands, adjustments, lead changes, faults, state changes, telemetry at 1 Hz, setpoints
+   at most 1 Hz per channel plus every change to or from 0).
+3. ``{"type": "summary", "reason": ..., "duration_ms": ..., "max_delivered_ua": {...},
+   "error": ..., "ended_wall": ...}`` once the session ended (missing: interrupted).
+
+Every line goes out with one ``os.write`` (nothing buffered in the process). Safety events
+(:data:`~tenscontrol.session.events.SAFETY_EVENTS`), the header and the summary are also
+``os.fsync``'ed at once. Nothing is ever sent anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from tenscontrol.session.paths import open_private, private_dir, sessions_dir
+
+SCHEMA_VERSION = 1
+SUFFIX = ".jsonl"
+
+
+def dumps(record: dict[str, object]) -> str:
+    """One record as a compact, key-sorted JSON line (deterministic bytes)."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
+
+
+class SessionLogWriter:
+    """Appends records to a new session log; create with :meth:`create`."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, session_id: str, root: Path | None = None) -> SessionLogWriter:
+        """A new log for ``session_id``; ``-2``, ``-3``... is appended if the name is taken."""
+        folder = private_dir(sessions_dir(root))
+        for attempt in range(1, 1_000):
+            name = session_id if attempt == 1 else f"{session_id}-{attempt}"
+            path = folder / f"{name}{SUFFIX}"
+            try:
+                fd = open_private(path, append=True, exclusive=True)
+            except FileExistsError:
+                continue
+            return cls(path, fd)
+        raise FileExistsError(f"no free log name for session {session_id}")
+
+    @property
+    def session_id(self) -> str:
+        """The id actually used (the file's stem)."""
+        return self.path.stem
+
+    def write(self, record: dict[str, object], *, sync: bool) -> None:
+        """Append one record as a line; ``sync``: fsync before returning."""
+        data = (dumps(record) + "\n").encode("utf-8")
+        with self._lock:
+            if self._fd is None:
+                raise ValueError("session log is closed")
+            os.write(self._fd, data)
+            if sync:
+                os.fsync(self._fd)
+
+    def close(self) -> None:
+        """Close the file. Idempotent."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None

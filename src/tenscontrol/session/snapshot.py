@@ -1,0 +1,74 @@
+"""Building the immutable :class:`~tenscontrol.session.events.Snapshot` of a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tenscontrol.device import TelemetrySample
+from tenscontrol.profiles.model import Profile
+from tenscontrol.profiles.timeline import Stimulation
+from tenscontrol.protocol import Fault, Setpoint
+from tenscontrol.session.events import ChannelSnapshot, Snapshot
+from tenscontrol.session.ramps import ChannelRamp
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInputs:
+    """Everything a snapshot is made of (the engine's state at one moment). Units: ms, uA."""
+
+    session_id: str
+    state: str
+    t_ms: int
+    stim: Stimulation | None
+    profile: Profile
+    duration_ms: int
+    ramps: dict[int, ChannelRamp]
+    sent: dict[int, Setpoint | None]
+    host_faults: dict[int, list[str]]
+    max_delivered: dict[int, int]
+    latest: TelemetrySample | None
+    link_quality: float
+    simulated: bool
+    reason: str | None
+
+
+def fault_names(faults: Fault | None) -> tuple[str, ...]:
+    """Names of the latched faults in ``faults``."""
+    if not faults:
+        return ()
+    return tuple(f.name or str(int(f)) for f in Fault if f and f in faults)
+
+
+def build_snapshot(inputs: SnapshotInputs) -> Snapshot:
+    """A snapshot from the engine's state; channels in order."""
+    tel = inputs.latest.telemetry if inputs.latest is not None else None
+    channels = []
+    for n, ramp in sorted(inputs.ramps.items()):
+        ct = tel.channels[n - 1] if tel is not None and n <= len(tel.channels) else None
+        sent = inputs.sent.get(n)
+        channels.append(
+            ChannelSnapshot(
+                channel=n,
+                setpoint_ua=sent.amplitude_ua if sent else 0,
+                delivered_ua=ct.delivered_ua if ct else None,
+                lead=ct.lead.name.lower() if ct else None,
+                target_ua=ramp.target_ua,
+                paused=ramp.paused,
+                faults=(*inputs.host_faults[n], *fault_names(ct.faults if ct else None)),
+                max_delivered_ua=inputs.max_delivered[n],
+            )
+        )
+    phase = inputs.stim.phase_index if inputs.stim is not None else None
+    return Snapshot(
+        session_id=inputs.session_id,
+        state=inputs.state,
+        phase_index=phase,
+        phase_label=inputs.profile.phases[phase].label if phase is not None else None,
+        elapsed_ms=inputs.t_ms,
+        remaining_ms=max(0, inputs.duration_ms - inputs.t_ms),
+        channels=tuple(channels),
+        link_quality=inputs.link_quality,
+        battery_pct=tel.battery_pct if tel is not None else None,
+        simulated=inputs.simulated,
+        reason=inputs.reason,
+    )

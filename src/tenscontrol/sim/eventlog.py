@@ -1,0 +1,81 @@
+"""The simulated device's event log: JSON lines, one per device-side event.
+
+Every line is a JSON object with ``"t"`` (Unix time of the event, float seconds, from the
+clock's ``wall()``) and ``"event"``, plus fields of that event, for example
+``{"t": 1800000001.25, "event": "output", "channel": 1, "amplitude_ua": 1200}``. Each line is
+written with one ``os.write`` (nothing is buffered); the file is created with mode 0600 and
+appended to, never truncated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from typing import Protocol
+
+from tenscontrol.clock import Clock
+from tenscontrol.errors import UserInputError
+
+
+class EventSink(Protocol):
+    """Where the device model reports what it does."""
+
+    def record(self, when: float, event: str, **fields: object) -> None:
+        """Record ``event`` that happened at monotonic time ``when`` (seconds)."""
+        ...
+
+
+class NullSink:
+    """An event sink that forgets everything."""
+
+    def record(self, when: float, event: str, **fields: object) -> None:
+        """Do nothing."""
+
+
+class MemorySink:
+    """An event sink that keeps events in a list (for tests): ``(when, event, fields)``."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[float, str, dict[str, object]]] = []
+
+    def record(self, when: float, event: str, **fields: object) -> None:
+        """Append the event."""
+        self.events.append((when, event, fields))
+
+    def of(self, event: str) -> list[dict[str, object]]:
+        """The fields of every recorded ``event``, in order."""
+        return [fields for _, name, fields in self.events if name == event]
+
+
+class EventLog:
+    """JSON-lines file sink. ``when`` (monotonic) is turned into Unix time via ``clock``."""
+
+    def __init__(self, path: str | os.PathLike[str], clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        try:
+            self._fd: int | None = os.open(
+                path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600
+            )
+            os.fchmod(self._fd, 0o600)
+        except OSError as error:
+            raise UserInputError(
+                f"cannot open simulator log {os.fspath(path)!r}: {error.strerror}"
+            ) from None
+
+    def record(self, when: float, event: str, **fields: object) -> None:
+        """Append one line for ``event`` at monotonic time ``when``; written at once."""
+        wall = self._clock.wall() - (self._clock.monotonic() - when)
+        line = json.dumps({"t": round(wall, 6), "event": event, **fields}, default=str)
+        data = (line + "\n").encode("utf-8")
+        with self._lock:
+            if self._fd is not None:
+                os.write(self._fd, data)
+
+    def close(self) -> None:
+        """Close the file. Idempotent."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None

@@ -1,0 +1,81 @@
+"""Opening ports: one way in, friendly errors, remote URLs refused."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tty
+
+import pytest
+import serial
+
+from tenscontrol.errors import PortError, UserInputError
+from tenscontrol.transport import open_port
+from tenscontrol.transport.ports import check_port_name
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["socket://10.0.0.5:5000", "socket://192.168.1.2:1", "rfc2217://example.invalid:2217"],
+)
+def test_a_network_url_to_another_host_is_refused(url: str) -> None:
+    with pytest.raises(UserInputError, match="not this machine"):
+        check_port_name(url)
+
+
+@pytest.mark.parametrize("url", ["socket://127.0.0.1:5000", "socket://localhost:1", "sim://"])
+def test_loopback_and_simulator_urls_pass(url: str) -> None:
+    check_port_name(url)
+
+
+def test_remote_is_allowed_only_when_asked() -> None:
+    check_port_name("socket://10.0.0.5:5000", allow_remote=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("", "empty"),
+        ("ftp://x", "scheme 'ftp'"),
+        ("socket://127.0.0.1", "needs a host and a port"),
+        ("/dev/tty\x07", "control character"),
+    ],
+)
+def test_malformed_port_names_say_what_is_wrong(url: str, message: str) -> None:
+    with pytest.raises(UserInputError, match=message):
+        check_port_name(url)
+
+
+def test_a_missing_device_path_says_not_found_with_a_hint() -> None:
+    with pytest.raises(PortError, match="not found") as caught:
+        open_port("/dev/ttyTENS-does-not-exist")
+    assert caught.value.hint is not None
+    assert "tens devices" in caught.value.hint
+
+
+def test_permission_denied_names_the_dialout_group(mocker: object) -> None:
+    denied = serial.SerialException(errno.EACCES, "could not open port: Permission denied")
+    mocker.patch.object(serial.Serial, "open", side_effect=denied)  # type: ignore[attr-defined]
+    with pytest.raises(PortError, match="permission denied") as caught:
+        open_port("/dev/ttyACM0")
+    assert caught.value.hint is not None
+    assert "dialout" in caught.value.hint
+
+
+def test_a_port_held_by_another_program_is_reported_busy() -> None:
+    controller, device = os.openpty()
+    tty.setraw(controller)
+    path = os.ttyname(device)
+    first = open_port(path)
+    try:
+        with pytest.raises(PortError, match="busy"):
+            open_port(path)
+    finally:
+        first.close()
+        os.close(controller)
+        os.close(device)
+
+
+def test_nothing_listening_on_a_socket_says_so() -> None:
+    with pytest.raises(PortError, match="nothing is listening"):
+        open_port("socket://127.0.0.1:9")
