@@ -156,13 +156,15 @@ def test_over_delivery_latches_a_fault_that_ends_the_link() -> None:
         assert "OVER_DELIVERY" in caught.value.faults
 
 
-def test_a_corrupting_link_is_survived_with_retries() -> None:
-    with virtual_device("seed=3&corrupt_rate=0.002&drop_rate=0.01") as device:
+@pytest.mark.parametrize("seed", [2, 8])
+def test_a_corrupting_link_is_survived_with_retries(seed: int) -> None:
+    # Seeds 2 and 8 once lost three heartbeats in a row and failed a sound session.
+    with virtual_device(f"seed={seed}&corrupt_rate=0.002&drop_rate=0.01") as device:
         device.start([1])
         for level in range(1_000, 11_000, 1_000):
             device.set_channel(setpoint(1, level))
             device.wait(0.1)
-        device.wait(20.0)
+        device.wait(300.0)
         assert device.failure is None
         assert device.stats.frame_errors > 0
 

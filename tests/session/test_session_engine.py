@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_mock import MockerFixture
 from session_helpers import (
     Rig,
     delivered_series,
@@ -22,10 +23,12 @@ from tenscontrol.device.state import DeviceEvent
 from tenscontrol.errors import (
     DeviceFault,
     DeviceRebooted,
+    DeviceTimeout,
     OverDelivery,
     PortLost,
     UserInputError,
 )
+from tenscontrol.protocol import Setpoint
 from tenscontrol.session import Event, SessionEngine, read_log
 
 
@@ -272,3 +275,23 @@ def test_identical_seeds_give_byte_identical_logs(tmp_path: Path) -> None:
     header = json.loads(logs[0].splitlines()[0])
     assert header["simulated"] is True
     assert header["schema"] == 1
+
+
+def test_a_set_lost_after_all_its_retries_is_sent_again_not_fatal(
+    tmp_path: Path, mocker: MockerFixture
+) -> None:
+    with virtual_rig(tmp_path) as rig:
+        real = rig.device.set_channel
+        calls = {"n": 0}
+
+        def flaky(setpoint: Setpoint) -> Setpoint:
+            calls["n"] += 1
+            if calls["n"] in (3, 4):  # two SETs in a row lost for good
+                raise DeviceTimeout("no answer to SET after 3 attempt(s)")
+            return real(setpoint)
+
+        mocker.patch.object(rig.device, "set_channel", side_effect=flaky)
+        engine = rig.engine("low-back", {1: 10_000}, duration_ms=20_000)
+        result = engine.run()
+    assert result.reason == "completed"
+    assert calls["n"] > 4

@@ -9,13 +9,17 @@ from collections.abc import Callable
 
 from tenscontrol.clock import Clock
 from tenscontrol.device import TelemetrySample, TensDevice
-from tenscontrol.errors import NakError, OverDelivery
+from tenscontrol.errors import DeviceTimeout, NakError, OverDelivery
 from tenscontrol.profiles.timeline import Stimulation
 from tenscontrol.protocol import Fault, Lead, NakCode, Setpoint
 from tenscontrol.session.limits import PATTERNS, WAVEFORMS, SessionLimits, check_setpoint
 from tenscontrol.session.overdelivery import OverDeliveryMonitor
 from tenscontrol.session.ramps import ChannelRamp
 from tenscontrol.session.recorder import Recorder
+
+#: SETs that may time out in a row (each after all its retries) before the link counts as
+#: failed; the device watchdog guards the host side meanwhile.
+SET_TIMEOUTS_TOLERATED = 3
 
 Emit = Callable[[str, int | None, dict[str, object]], None]
 
@@ -35,6 +39,7 @@ class ChannelIO:
         stopping: Callable[[], bool],
     ) -> None:
         self.device = device
+        self.timeouts_in_a_row = 0
         self.clock = clock
         self.limits = limits
         self.ramps = ramps
@@ -120,6 +125,14 @@ class ChannelIO:
             self.send_lateness_s.append(self.clock.monotonic() - self.due)
         try:
             self.device.set_channel(sp)
+        except DeviceTimeout:
+            # Every attempt of this SET was lost on a noisy link. The device keeps its last
+            # accepted setpoint (never above the chain) and the next tick sends this one
+            # again; only a link that keeps failing ends the session.
+            self.timeouts_in_a_row += 1
+            if self.device.failure is not None or self.timeouts_in_a_row >= SET_TIMEOUTS_TOLERATED:
+                raise
+            return
         except NakError as error:
             if error.code in (NakCode.FAULT_LATCHED, NakCode.LEAD_OFF) and self.lead_off(n):
                 self.lead_lost(n, t_ms)  # the lead came off while this SET was in flight
@@ -127,6 +140,7 @@ class ChannelIO:
             if self.device.failure is not None:  # e.g. a fault latched: report the fault
                 raise self.device.failure from error
             raise
+        self.timeouts_in_a_row = 0
         self.sent[n] = sp
         self.rec.setpoint(t_ms, sp, stim.phase_index)
 
