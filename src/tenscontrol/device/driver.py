@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 from collections.abc import Iterable
 from types import TracebackType
@@ -58,6 +59,8 @@ log = logging.getLogger(__name__)
 DEFAULT_WATCHDOG_MS = 500
 DEFAULT_HEARTBEAT_S = 0.1
 DEFAULT_REQUEST_TIMEOUT_S = 0.25
+#: Longest a thread holds the GIL while the I/O thread wants it, seconds.
+GIL_SWITCH_INTERVAL_S = 0.001
 
 
 class TensDevice:
@@ -103,6 +106,12 @@ class TensDevice:
         self._can_cancel = hasattr(port, "cancel_read")
         if threaded:
             port.timeout = 0.05 if self._can_cancel else 0.005
+            # With CPU-bound threads in the process, CPython hands the GIL back to a thread
+            # waking from I/O only every switch interval (5 ms by default), and the I/O
+            # thread wakes several times per heartbeat: heartbeats were measured 740 ms
+            # apart with two busy threads, enough to trip a 500 ms watchdog. 1 ms keeps
+            # them under 200 ms. Process-wide, and only ever lowered.
+            sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
 
     # --- opening -----------------------------------------------------------------------
     @classmethod

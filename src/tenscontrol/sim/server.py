@@ -19,6 +19,7 @@ so its timing does not depend on how promptly the thread wakes. Tests may look a
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import errno
 import ipaddress
@@ -39,7 +40,7 @@ MAX_WAIT_S = 0.5
 _CHUNK = 4096
 
 
-class SimServer:
+class SimServer(abc.ABC):
     """Base of the pty and TCP servers: the device, its lock and the serving thread."""
 
     def __init__(self, options: SimOptions, clock: Clock | None = None) -> None:
@@ -59,9 +60,9 @@ class SimServer:
         return self.device.model
 
     @property
+    @abc.abstractmethod
     def port(self) -> str:
         """What a host opens: a device path or a ``socket://`` URL."""
-        raise NotImplementedError
 
     def start(self) -> None:
         """Start serving in the background thread."""
@@ -120,17 +121,21 @@ class SimServer:
             self.stopped.set()
 
     # --- subclass hooks --------------------------------------------------------------------
+    @abc.abstractmethod
     def _read_fds(self) -> list[int]:
-        raise NotImplementedError
+        """Subclass hook."""
 
+    @abc.abstractmethod
     def _receive(self, fd: int) -> bytes:
-        raise NotImplementedError
+        """Subclass hook."""
 
+    @abc.abstractmethod
     def _send(self, data: bytes) -> None:
-        raise NotImplementedError
+        """Subclass hook."""
 
+    @abc.abstractmethod
     def _close_io(self) -> None:
-        raise NotImplementedError
+        """Subclass hook."""
 
 
 class PtyServer(SimServer):
