@@ -29,21 +29,23 @@ def burn_cpu(stop: threading.Event) -> None:
 def test_watchdog_does_not_trip_while_the_caller_burns_cpu(tmp_path: Path) -> None:
     log = tmp_path / "sim.jsonl"
     stop = threading.Event()
-    with SimulatorProcess(["--pty", "--log", str(log)]) as simulator:
-        with TensDevice.open(simulator.port) as device:
-            device.start([1])
-            device.set_channel(setpoint(1, 1_000))
-            burners = [threading.Thread(target=burn_cpu, args=(stop,)) for _ in range(2)]
+    with (
+        SimulatorProcess(["--pty", "--log", str(log)]) as simulator,
+        TensDevice.open(simulator.port) as device,
+    ):
+        device.start([1])
+        device.set_channel(setpoint(1, 1_000))
+        burners = [threading.Thread(target=burn_cpu, args=(stop,)) for _ in range(2)]
+        for burner in burners:
+            burner.start()
+        try:
+            device.wait(RUN_S)  # returns early, raising, if the link fails
+        finally:
+            stop.set()
             for burner in burners:
-                burner.start()
-            try:
-                device.wait(RUN_S)  # returns early, raising, if the link fails
-            finally:
-                stop.set()
-                for burner in burners:
-                    burner.join()
-            assert device.failure is None
-            assert device.stats.timeouts == 0
+                burner.join()
+        assert device.failure is None
+        assert device.stats.timeouts == 0
     events = [json.loads(line)["event"] for line in log.read_text().splitlines()]
     assert "watchdog" not in events
     assert "fault" not in events
