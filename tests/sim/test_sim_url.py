@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,6 +154,22 @@ def test_real_clock_read_waits_without_spinning() -> None:
     messages = [decode_message(f) for f in FrameDecoder().feed(data) if isinstance(f, Frame)]
     assert isinstance(messages[1], Identity)
     assert 4 <= len([m for m in messages if isinstance(m, Telemetry)]) <= 12
+    port.close()
+
+
+def test_cancel_read_ends_a_blocking_read_at_once() -> None:
+    # The driver's I/O thread relies on this to send a STOP without waiting out a read.
+    sim.register()
+    port = serial.serial_for_url("sim://", timeout=5.0)
+    assert isinstance(port, SimSerial)
+    port.reset_input_buffer()
+    reader = threading.Thread(target=port.read, args=(100_000,))
+    wall = time.monotonic()
+    reader.start()
+    port.cancel_read()
+    reader.join(timeout=2.0)
+    assert not reader.is_alive()
+    assert time.monotonic() - wall < 1.0
     port.close()
 
 

@@ -62,6 +62,7 @@ class Serial(SerialBase):
         self._clock: Clock = RealClock()
         self._rx = bytearray()
         self._cond = threading.Condition()
+        self._cancelled = False
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     # --- attributes for tests ----------------------------------------------------------
@@ -146,6 +147,8 @@ class Serial(SerialBase):
             deadline = None if timeout is None else self._clock.monotonic() + timeout
             virtual = not isinstance(self._clock, RealClock)
             while len(self._rx) < size:
+                if self._cancelled:
+                    break
                 now = self._clock.monotonic()
                 if deadline is not None and now >= deadline:
                     break
@@ -157,9 +160,16 @@ class Serial(SerialBase):
                 else:
                     self._cond.wait(min(max(wake - now, 0.0), 1.0))
                 device = self._pump()
+            self._cancelled = False
             data = bytes(self._rx[:size])
             del self._rx[:size]
             return data
+
+    def cancel_read(self) -> None:
+        """End a blocking :meth:`read` now (or the next one), as pyserial's POSIX port does."""
+        with self._cond:
+            self._cancelled = True
+            self._cond.notify_all()
 
     def write(self, b: ReadableBuffer, /) -> int:
         """Send bytes to the device; they arrive after the link's latency."""
