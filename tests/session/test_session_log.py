@@ -162,9 +162,10 @@ def test_daily_total_warns_past_the_limit(tmp_path: Path) -> None:
     with virtual_rig(tmp_path) as rig:
         rig.engine("low-back", {1: 10_000}, duration_ms=20_000).run()
     root = tmp_path / "data"
-    assert index.daily_total_ms(1_800_000_000.0, root) >= 20_000
+    assert index.daily_total_ms(1_800_000_000.0, root, simulated=True) >= 20_000
+    assert index.daily_total_ms(1_800_000_000.0, root) == 0  # no real current today
     index_path(root).unlink()  # a lost index is rebuilt, not read as "nothing today"
-    assert index.daily_total_ms(1_800_000_000.0, root) >= 20_000
+    assert index.daily_total_ms(1_800_000_000.0, root, simulated=True) >= 20_000
     # pretend the earlier sessions of the day were long
     db = index.connect(root)
     db.execute("UPDATE sessions SET duration_ms = ?", (hl.DAILY_USE_WARN_S * 1_000,))

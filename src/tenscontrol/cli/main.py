@@ -6,8 +6,13 @@ import click
 
 from tenscontrol import __version__
 from tenscontrol.cli.devices_cmd import devices
+from tenscontrol.cli.export_cmd import export
+from tenscontrol.cli.history_cmd import history
 from tenscontrol.cli.profile_cmd import profile
+from tenscontrol.cli.report_cmd import report
+from tenscontrol.cli.screen_cmd import screen
 from tenscontrol.cli.simulate_cmd import simulate
+from tenscontrol.cli.start_cmd import start
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,3 +34,8 @@ def main() -> None:
 cli.add_command(profile)
 cli.add_command(devices)
 cli.add_command(simulate)
+cli.add_command(history)
+cli.add_command(report)
+cli.add_command(export)
+cli.add_command(start)
+cli.add_command(screen)

@@ -422,7 +422,8 @@ class SessionEngine:
         if not self.record:
             return
         try:
-            today = session_index.daily_total_ms(wall, self.data_root)
+            simulated = self.device.info is not None and self.device.info.is_simulator
+            today = session_index.daily_total_ms(wall, self.data_root, simulated=simulated)
         except Exception as index_error:
             log.warning("daily total unknown (index unreadable): %s", index_error)
             return

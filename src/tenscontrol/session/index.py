@@ -6,7 +6,8 @@
              simulated, pain_before, pain_after)
 
 ``start``/``end`` are Unix seconds (``end`` is NULL for an interrupted session), intensities
-in uA, pain scores 0-10 or NULL (filled in later by the CLI). The daily total that warns
+in uA, pain scores 0-10 or NULL (from the log's last ``pain`` event, which the CLI's pain
+diary appends after the summary, so a rebuild keeps them). The daily total that warns
 past ``hard_limits.DAILY_USE_WARN_S`` is computed from it.
 """
 
@@ -96,7 +97,18 @@ def row_of(record: SessionRecord) -> IndexRow:
         max_ua_ch2=best.get(2),
         max_ua=max(best.values(), default=0),
         simulated=bool(header.get("simulated")),
+        pain_before=_pain(record, "before"),
+        pain_after=_pain(record, "after"),
     )
+
+
+def _pain(record: SessionRecord, key: str) -> int | None:
+    """The latest pain score ``key`` ("before"/"after") of a session's ``pain`` events."""
+    for event in reversed(record.events):
+        value = event.get(key) if event.get("event") == "pain" else None
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10:
+            return value
+    return None
 
 
 def upsert(db: sqlite3.Connection, row: IndexRow) -> None:
@@ -150,12 +162,20 @@ def rows(root: Path | None = None) -> list[IndexRow]:
     ]  # fmt: skip
 
 
-def daily_total_ms(day_of_wall: float, root: Path | None = None) -> int:
-    """Total session time (ms) of the local calendar day containing Unix time ``day_of_wall``."""
+def daily_total_ms(day_of_wall: float, root: Path | None = None, *, simulated: bool = False) -> int:
+    """Total session time (ms) of the local calendar day containing Unix time ``day_of_wall``.
+
+    Real and simulated sessions are counted apart: a simulator puts no current through
+    skin, so demos must not push a person towards the daily-use warning.
+    """
     if not index_path(root).exists() and sessions_dir(root).is_dir():
         rebuild(root)  # the index is a cache: a missing one must not hide today's sessions
     day = datetime.fromtimestamp(day_of_wall).date()
-    return sum(r.duration_ms for r in rows(root) if datetime.fromtimestamp(r.start).date() == day)
+    return sum(
+        r.duration_ms
+        for r in rows(root)
+        if r.simulated == simulated and datetime.fromtimestamp(r.start).date() == day
+    )
 
 
 def daily_warning(today_ms: int, planned_ms: int) -> str | None:

@@ -10,6 +10,8 @@
    at most 1 Hz per channel plus every change to or from 0).
 3. ``{"type": "summary", "reason": ..., "duration_ms": ..., "max_delivered_ua": {...},
    "error": ..., "ended_wall": ...}`` once the session ended (missing: interrupted).
+4. Optionally, after the summary, ``{"type": "event", "event": "pain", "before": 0-10|null,
+   "after": 0-10|null, ...}`` appended by the CLI's pain diary (:func:`append_record`).
 
 Every line goes out with one ``os.write`` (nothing buffered in the process). Safety events
 (:data:`~tenscontrol.session.events.SAFETY_EVENTS`), the header and the summary are also
@@ -77,3 +79,15 @@ class SessionLogWriter:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+
+
+def append_record(path: Path, record: dict[str, object]) -> None:
+    """Append one record (one line, fsynced) to the existing, closed log at ``path``."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no session log at {path}")
+    fd = open_private(path, append=True)
+    try:
+        os.write(fd, (dumps(record) + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)

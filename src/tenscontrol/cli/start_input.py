@@ -1,0 +1,156 @@
+"""What ``tens start`` checks before any port is opened, and what it asks the person.
+
+Intensities and durations are parsed to integer units (uA, ms) with exact decimal
+arithmetic and checked against the profile; anything wrong is a :class:`UserInputError`
+(exit 2) and never reaches a device. The pain diary reads 0-10 scores from the terminal,
+or from piped stdin when lines are there (an empty line or end of input skips).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import select
+import sys
+from decimal import Decimal
+
+import click
+
+from tenscontrol import hard_limits as hl
+from tenscontrol.errors import UserInputError
+from tenscontrol.profiles.model import Profile
+from tenscontrol.profiles.units import MA_TO_UA, fmt_number
+
+_MA = re.compile(r"^\d{1,3}(\.\d{1,3})?$")
+_CH_MA = re.compile(r"^(\d{1,2})=(.+)$")
+_DURATION = re.compile(r"^(?:(\d{1,4})h)?(?:(\d{1,5})m)?(?:(\d{1,6})s)?$")
+#: Largest fast-forward factor of a simulated session.
+MAX_SPEED = 1_000
+
+
+def parse_ma(text: str, what: str) -> int:
+    """``"20"`` or ``"12.5"`` mA -> uA (exact; at most 1 uA resolution)."""
+    if not _MA.match(text):
+        raise UserInputError(
+            f"{what}: {text[:20]!r} is not an intensity in mA (e.g. 20 or 12.5)",
+            hint="use --intensity MA for every channel, or --intensity CH=MA per channel",
+        )
+    return int(Decimal(text) * MA_TO_UA)
+
+
+def parse_intensities(values: tuple[str, ...], profile: Profile) -> dict[int, int | None]:
+    """``--intensity`` values -> channel -> uA, checked against each channel's ceiling.
+
+    A bare ``MA`` applies to every channel of the profile; ``CH=MA`` to one. A channel
+    not named starts at 0 (None: waits until raised).
+    """
+    numbers = [c.number for c in profile.channels]
+    out: dict[int, int | None] = dict.fromkeys(numbers)
+    for value in values:
+        match = _CH_MA.match(value)
+        targets: list[int]
+        if match is None:
+            ua = parse_ma(value, "--intensity")
+            targets = numbers
+        else:
+            number = int(match.group(1))
+            if number not in numbers:
+                raise UserInputError(
+                    f"--intensity {value}: profile {profile.name} has no channel {number} "
+                    f"(channels: {', '.join(map(str, numbers))})"
+                )
+            ua = parse_ma(match.group(2), f"--intensity {value}")
+            targets = [number]
+        for n in targets:
+            out[n] = ua
+    for channel in profile.channels:
+        ua_or_none = out[channel.number]
+        ceiling = min(channel.ceiling_ua, hl.MAX_AMPLITUDE_UA)
+        if ua_or_none is not None and ua_or_none > ceiling:
+            raise UserInputError(
+                f"intensity {fmt_number(ua_or_none, MA_TO_UA)} mA on channel {channel.number} "
+                f"is above the ceiling of {fmt_number(ceiling, MA_TO_UA)} mA of profile "
+                f"{profile.name}",
+                hint="start lower; you can raise it during the session",
+            )
+    return out
+
+
+def parse_duration(text: str | None, profile: Profile) -> int | None:
+    """``20m``, ``90s``, ``1h``, ``1h30m`` -> ms; None keeps the profile's duration."""
+    if text is None:
+        return None
+    match = _DURATION.match(text.strip().lower())
+    if match is None or not any(match.groups()):
+        raise UserInputError(
+            f"--duration {text[:20]!r}: expected a length like 20m, 90s or 1h", hint=None
+        )
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    ms = ((hours * 60 + minutes) * 60 + seconds) * 1_000
+    limit = min(profile.duration_ms, hl.MAX_SESSION_S * 1_000)
+    if not 0 < ms <= limit:
+        raise UserInputError(
+            f"--duration {text}: must be more than 0 and at most {fmt_number(limit, 60_000)} "
+            f"min (the maximum of profile {profile.name})"
+        )
+    return ms
+
+
+def check_speed(speed: float | None, simulate: bool) -> None:
+    """``--speed`` is for the built-in simulator only, from 1 to :data:`MAX_SPEED`."""
+    if speed is None:
+        return
+    if not simulate:
+        raise UserInputError(
+            "--speed only works with --simulate (a real device runs in real time)",
+            hint="add --simulate, or leave out --speed",
+        )
+    if not 1 <= speed <= MAX_SPEED:
+        raise UserInputError(f"--speed {speed:g}: must be from 1 to {MAX_SPEED}")
+
+
+def stdin_is_terminal() -> bool:
+    """True when stdin is an interactive terminal."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def ask_pain(when: str) -> int | None:
+    """A pain score 0-10 ``when`` ("before"/"after"), or None when skipped.
+
+    On a terminal: asks until 0-10 or an empty answer. Not a terminal: reads one line if
+    any was piped; end of input, an empty line or a bad value skips (with a note).
+    """
+    question = f"Pain {when} the session, 0 (none) to 10 (worst); Enter skips"
+    if stdin_is_terminal():
+        while True:
+            answer = str(click.prompt(question, default="", show_default=False, err=True))
+            score = _score(answer)
+            if score is not None or not answer.strip():
+                return score
+            click.echo("please type a whole number from 0 to 10, or press Enter", err=True)
+    line = _piped_line()
+    score = _score(line)
+    if line.strip() and score is None:
+        click.echo(f"pain score {line.strip()[:10]!r} ignored: expected 0 to 10", err=True)
+    return score
+
+
+def _piped_line(wait_s: float = 0.5) -> str:
+    """One line from non-terminal stdin, or "" when nothing was piped (never blocks long on
+    a pipe that stays open without data)."""
+    stream = sys.stdin
+    if stream is None:
+        return ""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return stream.readline()  # an in-memory stream (tests): never blocks
+    ready, _, _ = select.select([fd], [], [], wait_s)
+    return stream.readline() if ready else ""
+
+
+def _score(text: str) -> int | None:
+    value = text.strip()
+    if value.isdigit() and len(value) <= 2 and 0 <= int(value) <= 10:
+        return int(value)
+    return None

@@ -1,0 +1,234 @@
+"""What ``tens start`` prints while a session runs: plain lines, or JSON lines.
+
+Plain (``PlainFormat``): one line per change (phase, output on/off, target, lead, pause,
+fault) or every 5 s of session time, each beginning with ``SIMULATED`` on a simulated
+device. JSON (``--json``): one object per line; ``{"event": "status", ...}`` at least once
+a second (real time) and once per second of session time when the machine keeps up, plus
+``start``, ``adjust``, ``lead``, ``fault``, ``warning``, ``stop`` and a final ``end``;
+every object has ``"simulated"``.
+
+Events arrive in the engine's thread (subscriber); statuses come from a small thread that
+polls :meth:`SessionEngine.snapshot` (never blocks the engine). One lock orders the lines.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import click
+
+from tenscontrol.profiles.units import MA_TO_UA, fmt_number
+from tenscontrol.session import Event, SessionEngine, SessionResult, Snapshot
+
+POLL_S = 0.05
+JSON_STATUS_MS = 1_000
+PLAIN_STATUS_MS = 5_000
+#: Periodic plain lines at most this often in real time (fast-forward).
+PLAIN_MIN_GAP_S = 0.25
+_EVENT_KINDS = {
+    "start": "start",
+    "command": "adjust",
+    "refused": "adjust",
+    "lead": "lead",
+    "fault": "fault",
+    "emergency_stop": "fault",
+    "device_lost": "device_lost",
+    "warning": "warning",
+    "stop": "stop",
+}
+
+
+def mmss(ms: int) -> str:
+    """``ms`` as ``MM:SS``."""
+    seconds = max(0, ms) // 1_000
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def ma(ua: int | None) -> str:
+    """uA as mA text, or "-" when unknown."""
+    return "-" if ua is None else fmt_number(ua, MA_TO_UA, 1)
+
+
+def status_record(snap: Snapshot) -> dict[str, Any]:
+    """A snapshot as the JSON ``status`` object (integer uA, seconds as numbers)."""
+    return {
+        "event": "status",
+        "simulated": snap.simulated,
+        "state": snap.state,
+        "elapsed_s": snap.elapsed_ms / 1_000,
+        "remaining_s": snap.remaining_ms / 1_000,
+        "phase": snap.phase_index,
+        "phase_label": snap.phase_label,
+        "output": "STIMULATING" if snap.stimulating else "OUTPUT OFF",
+        "channels": [
+            {
+                "channel": c.channel,
+                "setpoint_ua": c.setpoint_ua,
+                "delivered_ua": c.delivered_ua,
+                "lead": c.lead,
+                "target_ua": c.target_ua,
+                "paused": c.paused,
+                "faults": list(c.faults),
+            }
+            for c in snap.channels
+        ],
+        "link_quality": round(snap.link_quality, 3),
+        "battery_pct": snap.battery_pct,
+    }
+
+
+def status_line(snap: Snapshot) -> str:
+    """A snapshot as one plain line (without the SIMULATED prefix)."""
+    phase = "-" if snap.phase_index is None else f"{snap.phase_index + 1} {snap.phase_label}"
+    parts = [
+        f"{mmss(snap.elapsed_ms)} elapsed, {mmss(snap.remaining_ms)} left",
+        f"phase {phase}",
+        "STIMULATING" if snap.stimulating else "OUTPUT OFF",
+    ]
+    for c in snap.channels:
+        state = " paused" if c.paused else ""
+        parts.append(
+            f"ch{c.channel} set {ma(c.setpoint_ua)} mA delivered {ma(c.delivered_ua)} mA "
+            f"lead {c.lead or '?'}{state}"
+        )
+    return "  ".join(parts)
+
+
+def plain_event(event: Event) -> str:
+    """One event in words (without time and prefix)."""
+    data = event.data
+    where = "" if event.channel is None else f" channel {event.channel}"
+    if event.kind == "fault":
+        return f"FAULT{where}: {data.get('fault')}: output stopped"
+    if event.kind == "emergency_stop":
+        return f"EMERGENCY STOP: {data.get('error')}"
+    if event.kind == "stop":
+        confirmed = "confirmed by the device" if data.get("confirmed") else "NOT confirmed"
+        return f"OUTPUT OFF ({data.get('reason')}): 0 mA {confirmed}"
+    if event.kind == "lead":
+        return f"lead {data.get('lead')}{where}" + (
+            ": output 0 on this channel" if data.get("lead") == "off" else ""
+        )
+    if event.kind == "warning":
+        return f"note: {data.get('text')}"
+    details = ", ".join(f"{k} {v}" for k, v in data.items())
+    return f"{event.kind}{where}{': ' if details else ''}{details}"
+
+
+def _change_key(snap: Snapshot) -> tuple[object, ...]:
+    return (
+        snap.state,
+        snap.phase_index,
+        snap.stimulating,
+        tuple((c.target_ua, c.lead, c.paused, c.faults) for c in snap.channels),
+    )
+
+
+class SessionPrinter:
+    """Prints one session's progress; :meth:`attach` before ``run``, :meth:`close` after."""
+
+    def __init__(self, engine: SessionEngine, *, as_json: bool, simulated: bool) -> None:
+        self.engine = engine
+        self.as_json = as_json
+        self.simulated = simulated
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="tens-print", daemon=True)
+        self._last_key: tuple[object, ...] | None = None
+        self._last_ms = -1_000_000
+        self._last_real = 0.0
+        self._stopped = False
+
+    @property
+    def prefix(self) -> str:
+        """``SIMULATED  `` on a simulated device, else nothing."""
+        return "SIMULATED  " if self.simulated else ""
+
+    def line(self, text: str) -> None:
+        """One plain line (prefixed) or nothing in JSON mode."""
+        if not self.as_json:
+            with self._lock:
+                click.echo(f"{self.prefix}{text}")
+
+    def record(self, record: dict[str, Any]) -> None:
+        """One JSON object (with ``simulated``) in JSON mode."""
+        if self.as_json:
+            with self._lock:
+                click.echo(json.dumps({**record, "simulated": self.simulated}, default=str))
+
+    def attach(self) -> None:
+        """Subscribe to the engine's events and start the status thread."""
+        self.engine.subscribe(self.on_event)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the status thread (idempotent)."""
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2.0)
+
+    def on_event(self, event: Event) -> None:
+        """An engine event (engine thread): the ones a person or a script needs."""
+        if event.kind == "stop":
+            if self.as_json:  # the last state before the stop: at least one status per run
+                self.record(status_record(self.engine.snapshot()))
+            self._stopped = True  # no status after the stop line
+        kind = _EVENT_KINDS.get(event.kind)
+        if kind is None:
+            return
+        data = dict(event.data)
+        if self.as_json:
+            extra: dict[str, Any] = {}
+            if kind == "start":
+                extra = {"session_id": self.engine.session_id, "profile": self.engine.profile.name}
+            self.record({"event": kind, "t_ms": event.t_ms, "channel": event.channel,
+                         "detail": event.kind, **extra, **data})  # fmt: skip
+            return
+        self.line(f"{mmss(event.t_ms)} {plain_event(event)}")
+
+    def _poll(self) -> None:
+        while not self._done.wait(POLL_S):
+            self.maybe_status(self.engine.snapshot())
+
+    def maybe_status(self, snap: Snapshot) -> None:
+        """Print a status when due (JSON: each second; plain: on change or each 5 s)."""
+        if snap.state != "running" or self._stopped:
+            return
+        now = time.monotonic()
+        if self.as_json:
+            if snap.elapsed_ms - self._last_ms >= JSON_STATUS_MS or now - self._last_real >= 1:
+                self._last_ms, self._last_real = snap.elapsed_ms, now
+                self.record(status_record(snap))
+            return
+        key = _change_key(snap)
+        periodic = snap.elapsed_ms - self._last_ms >= PLAIN_STATUS_MS and (
+            now - self._last_real >= PLAIN_MIN_GAP_S
+        )
+        if key != self._last_key or periodic:
+            self._last_key, self._last_ms, self._last_real = key, snap.elapsed_ms, now
+            self.line(status_line(snap))
+
+    def end(self, result: SessionResult, exit_code: int) -> None:
+        """The final line or object."""
+        error = None if result.error is None else str(result.error)
+        if self.as_json:
+            self.record({
+                "event": "end", "reason": result.reason, "session_id": result.session_id,
+                "duration_ms": result.duration_ms, "stop_confirmed": result.stop_confirmed,
+                "max_delivered_ua": {str(k): v for k, v in result.max_delivered_ua.items()},
+                "error": error, "exit_code": exit_code,
+                "log": None if result.log_path is None else str(result.log_path),
+            })  # fmt: skip
+            return
+        zero = "output 0 confirmed" if result.stop_confirmed else "output 0 NOT confirmed"
+        self.line(
+            f"session ended: {result.reason} after {mmss(result.duration_ms)}; {zero}; "
+            f"session {result.session_id}"
+        )
+        if error is not None:
+            self.line(f"reason: {error}")
+        for warning in result.warnings:
+            self.line(f"note: {warning}")
