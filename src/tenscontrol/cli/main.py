@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tenscontrol import __version__
+from tenscontrol.cli.control_cmd import adjust, status, stop
 from tenscontrol.cli.devices_cmd import devices
 from tenscontrol.cli.export_cmd import export
 from tenscontrol.cli.history_cmd import history
@@ -39,3 +40,6 @@ cli.add_command(report)
 cli.add_command(export)
 cli.add_command(start)
 cli.add_command(screen)
+cli.add_command(status)
+cli.add_command(stop)
+cli.add_command(adjust)

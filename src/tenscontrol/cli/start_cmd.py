@@ -8,8 +8,12 @@ optional pain score before; the session; the end line; the pain score after. The
 diary is only asked on a real device (a simulated session changes nobody's pain, and its
 scores would skew the per-profile averages of ``tens history``).
 
-Exit codes (``session_exit_code``): 0 completed or stopped by the user (Ctrl-C, SIGTERM),
-with output 0 confirmed; 2 bad input or a screening that blocks; 3 device or link problem
+While it runs, the session serves its control endpoint (``tens status``, ``tens stop``,
+``tens adjust``; :mod:`tenscontrol.session.control`); only one session runs at a time.
+
+Exit codes (``session_exit_code``): 0 completed or stopped by the user (Ctrl-C, SIGTERM,
+``tens stop``), with output 0 confirmed; 2 bad input, a screening that blocks, or another
+session already running (refused before any port is opened); 3 device or link problem
 (not found, lost, rebooted, incompatible, or a stop the device did not confirm); 4 safety
 stop (fault, over-delivery).
 """
@@ -46,6 +50,8 @@ from tenscontrol.errors import TensError, UserInputError
 from tenscontrol.profiles.loader import resolve
 from tenscontrol.session import SessionEngine, SessionResult, load_caps, stop_on_signals
 from tenscontrol.session import index as session_index
+from tenscontrol.session.control import ControlSlot
+from tenscontrol.session.control_server import ControlServer
 from tenscontrol.session.logwriter import append_record
 from tenscontrol.transport import FrameTracer
 
@@ -54,7 +60,7 @@ log = logging.getLogger(__name__)
 
 def session_exit_code(result: SessionResult) -> int:
     """The exit code of a finished session (the one place this mapping lives)."""
-    if result.reason in ("completed", "user", "signal"):
+    if result.reason in ("completed", "user", "signal", "remote"):
         return EXIT_OK if result.stop_confirmed else EXIT_DEVICE
     if result.reason == "fault":
         return EXIT_SAFETY
@@ -166,8 +172,9 @@ def start(
 ) -> None:
     """Run one session of a profile on a device (or the simulator).
 
-    Ctrl-C or SIGTERM stops at once (output 0, confirmed by the device; exit 0). Exit
-    codes: 2 bad input or screening, 3 device or link problem, 4 safety stop.
+    Ctrl-C, SIGTERM or `tens stop` stops at once (output 0, confirmed by the device; exit
+    0). Exit codes: 2 bad input, screening, or another session running, 3 device or link
+    problem, 4 safety stop.
 
     \b
     Examples:
@@ -184,7 +191,12 @@ def start(
     duration_ms = parse_duration(duration, profile)
     caps = load_caps()
     tracer = FrameTracer(trace_file) if trace_file else None
-    opened = open_device(port, simulate=simulate, speed=speed, tracer=tracer)
+    slot = ControlSlot.claim()  # one session at a time (exit 2), before any port is opened
+    try:
+        opened = open_device(port, simulate=simulate, speed=speed, tracer=tracer)
+    except BaseException:
+        slot.release()
+        raise
     try:
         simulated = simulate or opened.simulated
         if not simulated:
@@ -201,12 +213,13 @@ def start(
         before = ask_pain("before") if diary else None
         printer.attach()
         try:
-            with stop_on_signals(engine):
+            with ControlServer(engine, slot), stop_on_signals(engine):
                 result = engine.run()
         finally:
             printer.close()
     finally:
         opened.close()
+        slot.release()
     code = session_exit_code(result)
     printer.end(result, code)
     after = ask_pain("after") if diary else None

@@ -22,7 +22,7 @@ SAFETY_EVENTS = frozenset(
     {"start", "stop", "fault", "lead", "emergency_stop", "end", "device_lost", "channel_start"}
 )
 #: Why a session ended.
-REASONS = ("completed", "user", "signal", "fault", "device_lost", "error")
+REASONS = ("completed", "user", "remote", "signal", "fault", "device_lost", "error")
 #: Errors that mean the device is gone for this session (never resumed).
 DEVICE_LOST = (PortLost, DeviceRebooted, WatchdogTripped, LinkTooNoisy, DeviceTimeout)
 

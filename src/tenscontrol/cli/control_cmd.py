@@ -1,0 +1,171 @@
+"""``tens status``, ``tens stop`` and ``tens adjust``: talk to the running session.
+
+They reach the session through its control endpoint (:mod:`tenscontrol.session.control`: a
+0600 Unix socket in the runtime folder, JSON lines). No session running: one line on stderr
+and exit 1. ``tens stop`` returns once the device has confirmed output 0 (exit 3 when it did
+not); ``tens adjust`` exits 2 when the session's limits refuse the change.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+from tenscontrol import hard_limits as hl
+from tenscontrol.cli.exits import EXIT_DEVICE, EXIT_OK, report_errors
+from tenscontrol.cli.start_input import parse_ma
+from tenscontrol.cli.start_output import ma, mmss
+from tenscontrol.errors import TensError, UserInputError
+from tenscontrol.session.control import NoSession, request
+
+#: ``tens status --watch``: seconds between refreshes.
+WATCH_PERIOD_S = 1.0
+#: ``tens stop``: longest wait for the session's answer, seconds (the session gives up at 10).
+STOP_TIMEOUT_S = 15.0
+
+
+def _ask(message: dict[str, Any], timeout_s: float = 5.0) -> dict[str, Any]:
+    """The session's answer; an ``ok: false`` answer becomes a :class:`TensError`."""
+    answer = request(message, timeout_s=timeout_s)
+    if answer.get("ok") is not True:
+        raise TensError(str(answer.get("error", "the session refused the request")))
+    return answer
+
+
+def status_lines(status: dict[str, Any]) -> list[str]:
+    """The status object as a few plain lines (SIMULATED first when simulated)."""
+    label = "SIMULATED session" if status.get("simulated") else "session"
+    output = "STIMULATING" if status.get("stimulating") else "OUTPUT OFF"
+    phase = status.get("phase_label") or "-"
+    state = status.get("state")
+    if state == "ended":
+        state = f"ended ({status.get('reason')})"
+    lines = [
+        f"{label} {status.get('session_id')} (profile {status.get('profile')}): {state}",
+        f"{output}; phase {phase}; elapsed {mmss(int(status.get('elapsed_ms') or 0))}, "
+        f"remaining {mmss(int(status.get('remaining_ms') or 0))}",
+    ]
+    for c in status.get("channels", []):
+        faults = ", ".join(c.get("faults") or []) or "none"
+        paused = ", paused" if c.get("paused") else ""
+        lines.append(
+            f"channel {c['channel']}: setpoint {ma(c['setpoint_ua'])} mA, delivered "
+            f"{ma(c['delivered_ua'])} mA, target {ma(c['target_ua'])} mA of "
+            f"{ma(c['ceiling_ua'])} mA ceiling, lead {c['lead'] or '-'}{paused}; faults {faults}"
+        )
+    battery = status.get("battery_pct")
+    lines.append(
+        f"link {status.get('link_quality_pct')}%, battery "
+        f"{'-' if battery is None else f'{battery}%'}"
+    )
+    return lines
+
+
+def _show(status: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(status))
+    else:
+        click.echo("\n".join(status_lines(status)))
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (per refresh).")
+@click.option("--watch", is_flag=True, help="Refresh every second until the session ends.")
+@report_errors
+def status(as_json: bool, watch: bool) -> None:
+    """Show the running session: phase, time, per-channel mA, output, link, battery.
+
+    Exit 1 when no session is running.
+
+    \b
+    Examples:
+      tens status
+      tens status --json --watch
+    """
+    try:
+        _show(_ask({"cmd": "status"})["status"], as_json)
+        while watch:
+            time.sleep(WATCH_PERIOD_S)
+            try:
+                current = _ask({"cmd": "status"})["status"]
+            except NoSession:
+                click.echo("the session has ended", err=True)
+                return
+            if not as_json:
+                click.echo("")
+            _show(current, as_json)
+            if current.get("state") == "ended":
+                return
+    except KeyboardInterrupt:
+        return
+
+
+@click.command("stop")
+@report_errors
+def stop() -> None:
+    """Stop the running session: output 0 at once; returns once the device confirmed 0.
+
+    Exit 1 when no session is running, 3 when the device did not confirm output 0.
+
+    \b
+    Example:
+      tens stop
+    """
+    try:
+        answer = request({"cmd": "stop"}, timeout_s=STOP_TIMEOUT_S)
+    except NoSession:
+        raise
+    except TensError as error:  # asked, but no confirmation: the output may still be on
+        answer = {"ok": False, "error": str(error)}
+    if answer.get("ok") is not True:
+        click.echo(f"error: {answer.get('error')}", err=True)
+        click.echo("hint: unplug the device if it is still stimulating", err=True)
+        sys.exit(EXIT_DEVICE)
+    click.echo(f"session stopped ({answer.get('reason')}): output 0 mA, confirmed by the device")
+    sys.exit(EXIT_OK)
+
+
+def parse_change(change: str) -> dict[str, int]:
+    """``+1``, ``-1`` or ``=MA`` as the request fields ``step`` or ``set_ua`` (uA)."""
+    if change in ("+1", "-1", "+", "-"):
+        return {"step": -1 if change.startswith("-") else 1}
+    if change.startswith("="):
+        ua = parse_ma(change[1:].strip(), "tens adjust =MA")
+        if ua > hl.MAX_AMPLITUDE_UA:
+            raise UserInputError(
+                f"{change[1:]} mA is above the hard limit of {ma(hl.MAX_AMPLITUDE_UA)} mA"
+            )
+        return {"set_ua": ua}
+    raise UserInputError(
+        f"{change[:20]!r}: use +1, -1 or =MA", hint="for example: tens adjust --channel 2 =12.5"
+    )
+
+
+@click.command("adjust", context_settings={"ignore_unknown_options": True})
+@click.option("--channel", "-c", type=int, default=1, show_default=True, help="Channel number.")
+@click.argument("change", metavar="+1|-1|=MA")
+@report_errors
+def adjust(channel: int, change: str) -> None:
+    """Change the intensity of the running session: one step up or down, or set it in mA.
+
+    A step is 1 mA; higher levels are reached through the session's ramp, lower ones at
+    once. The session's ceiling and step rate apply (a refusal: exit 2). No session: exit 1.
+
+    \b
+    Examples:
+      tens adjust +1
+      tens adjust --channel 2 =12.5
+    """
+    fields = parse_change(change)
+    answer = _ask({"cmd": "adjust", "channel": channel, **fields})
+    target = answer.get("target_ua")
+    if answer.get("accepted") is not True:
+        raise UserInputError(
+            f"channel {channel}: refused: {answer.get('why')}",
+            hint=f"the target stays at {ma(target if isinstance(target, int) else None)} mA",
+        )
+    click.echo(f"channel {channel}: target {ma(target if isinstance(target, int) else None)} mA")

@@ -1,0 +1,111 @@
+"""End to end, three processes: ``tens simulate --pty``, ``tens start --port <pty>``, and
+``tens status`` / ``tens adjust`` / ``tens stop`` from a third. ``tens stop`` returns after
+the device's output is 0 (the simulator's own log shows the STOP), ``tens start`` exits 0
+with reason "remote", and afterwards ``tens status`` finds no session (exit 1)."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tenscontrol.sim.spawn import SimulatorProcess
+
+
+def tens(env: dict[str, str], *args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    """``tens ARGS`` in a child process (the third one)."""
+    return subprocess.run(
+        [sys.executable, "-m", "tenscontrol.cli", *args], env=env, capture_output=True,
+        text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+
+
+def wait_stimulating(proc: subprocess.Popen[str], deadline: float) -> list[dict[str, Any]]:
+    """``tens start --json`` lines until a status with delivered current above 0."""
+    stdout = proc.stdout
+    assert stdout is not None
+    seen: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))
+        line = stdout.readline() if ready else ""
+        if not line:
+            break
+        seen.append(json.loads(line))
+        if seen[-1]["event"] == "status" and any(c["delivered_ua"] for c in seen[-1]["channels"]):
+            return seen
+    raise AssertionError(f"never stimulating: {seen[-3:]}")
+
+
+def test_status_adjust_and_stop_from_a_third_process(tmp_path: Path) -> None:
+    sim_log = tmp_path / "sim.jsonl"
+    env = {**os.environ, "TENS_HOME": str(tmp_path / "home"), "PYTHONUNBUFFERED": "1"}
+    env.pop("TENS_PORT", None)
+    with SimulatorProcess(("--pty", "--log", str(sim_log))) as simulator:
+        command = [sys.executable, "-m", "tenscontrol.cli", "start", "--profile", "low-back",
+                   "--port", simulator.port, "--json", "--yes", "--intensity", "5",
+                   "--duration", "1m"]  # fmt: skip
+        proc = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=env,
+        )  # fmt: skip
+        watch: subprocess.Popen[str] | None = None
+        try:
+            wait_stimulating(proc, time.monotonic() + 15)
+
+            shown = tens(env, "status", "--json")
+            assert shown.returncode == 0, shown.stderr
+            status = json.loads(shown.stdout)
+            assert (status["profile"], status["state"], status["simulated"]) == (
+                "low-back", "running", True)  # fmt: skip
+            assert status["channels"][0]["target_ua"] == 5_000
+
+            plain = tens(env, "status")
+            assert plain.returncode == 0, plain.stderr
+            assert plain.stdout.startswith("SIMULATED session ")
+
+            adjusted = tens(env, "adjust", "-1")
+            assert adjusted.returncode == 0, adjusted.stderr
+            assert adjusted.stdout.strip() == "channel 1: target 4 mA"
+
+            watch = subprocess.Popen(
+                [sys.executable, "-m", "tenscontrol.cli", "status", "--watch", "--json"],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            )  # fmt: skip
+            assert watch.stdout is not None
+            ready, _, _ = select.select([watch.stdout], [], [], 10)
+            first = json.loads(watch.stdout.readline() if ready else "null")
+            assert first["state"] == "running"
+            stopped = tens(env, "stop")
+            assert stopped.returncode == 0, stopped.stderr
+            assert "remote" in stopped.stdout
+            assert "confirmed" in stopped.stdout
+            assert watch.wait(timeout=10) == 0  # ends with the session (small output: no deadlock)
+            watched = watch.stdout.read()
+
+            out, err = proc.communicate(timeout=10)
+        finally:
+            for child in (proc, watch):
+                if child is not None and child.poll() is None:
+                    child.kill()
+                    child.wait()
+        assert proc.returncode == 0, err
+        end = json.loads(out.splitlines()[-1])
+        assert (end["event"], end["reason"], end["stop_confirmed"]) == ("end", "remote", True)
+        assert all(
+            json.loads(line)["session_id"] == first["session_id"] for line in watched.splitlines()
+        )
+
+        none = tens(env, "status")
+        assert none.returncode == 1
+        assert none.stderr.strip() == "error: no session is running (start one with `tens start`)"
+    events = [json.loads(line) for line in sim_log.read_text().splitlines()]
+    outputs = [e for e in events if e["event"] == "output" and e["channel"] == 1]
+    assert any(e["amplitude_ua"] > 0 for e in outputs)
+    assert outputs[-1]["amplitude_ua"] == 0
+    last_on = max(i for i, e in enumerate(events) if e["event"] == "output" and e["amplitude_ua"])
+    assert any(e["event"] == "stop" for e in events[last_on:])
