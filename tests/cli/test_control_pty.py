@@ -6,13 +6,12 @@ with reason "remote", and afterwards ``tens status`` finds no session (exit 1)."
 from __future__ import annotations
 
 import json
-import os
 import select
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
+
+from process_helpers import child_env, read_until_stimulating, spawn_start
 
 from tenscontrol.sim.spawn import SimulatorProcess
 
@@ -25,37 +24,14 @@ def tens(env: dict[str, str], *args: str, timeout: float = 20) -> subprocess.Com
     )  # fmt: skip
 
 
-def wait_stimulating(proc: subprocess.Popen[str], deadline: float) -> list[dict[str, Any]]:
-    """``tens start --json`` lines until a status with delivered current above 0."""
-    stdout = proc.stdout
-    assert stdout is not None
-    seen: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))
-        line = stdout.readline() if ready else ""
-        if not line:
-            break
-        seen.append(json.loads(line))
-        if seen[-1]["event"] == "status" and any(c["delivered_ua"] for c in seen[-1]["channels"]):
-            return seen
-    raise AssertionError(f"never stimulating: {seen[-3:]}")
-
-
 def test_status_adjust_and_stop_from_a_third_process(tmp_path: Path) -> None:
     sim_log = tmp_path / "sim.jsonl"
-    env = {**os.environ, "TENS_HOME": str(tmp_path / "home"), "PYTHONUNBUFFERED": "1"}
-    env.pop("TENS_PORT", None)
+    env = child_env(tmp_path / "home")
     with SimulatorProcess(("--pty", "--log", str(sim_log))) as simulator:
-        command = [sys.executable, "-m", "tenscontrol.cli", "start", "--profile", "low-back",
-                   "--port", simulator.port, "--json", "--yes", "--intensity", "5",
-                   "--duration", "1m"]  # fmt: skip
-        proc = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=env,
-        )  # fmt: skip
+        proc = spawn_start(env, simulator.port, "--intensity", "5", "--duration", "1m")
         watch: subprocess.Popen[str] | None = None
         try:
-            wait_stimulating(proc, time.monotonic() + 15)
+            read_until_stimulating(proc, 15)
 
             shown = tens(env, "status", "--json")
             assert shown.returncode == 0, shown.stderr

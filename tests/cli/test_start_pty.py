@@ -5,49 +5,21 @@ output going to 0 and a STOP. No screening: the device's IDENTITY says SIMULATOR
 from __future__ import annotations
 
 import json
-import os
-import select
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Any
+
+from process_helpers import child_env, read_until_stimulating, spawn_start
 
 from tenscontrol.sim.spawn import SimulatorProcess
 
 
-def _read_until(proc: subprocess.Popen[str], want: str, deadline: float) -> list[dict[str, Any]]:
-    """JSON lines from ``proc`` until one with event ``want`` and delivered current > 0."""
-    stdout = proc.stdout
-    assert stdout is not None
-    seen: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))
-        line = stdout.readline() if ready else ""
-        if not line:
-            break
-        record = json.loads(line)
-        seen.append(record)
-        if record["event"] == want and any(c["delivered_ua"] for c in record["channels"]):
-            return seen
-    raise AssertionError(f"no {want} with output: {seen[-3:]}")
-
-
 def test_sigterm_stops_a_session_on_a_pty_simulator(tmp_path: Path) -> None:
     sim_log = tmp_path / "sim.jsonl"
-    env = {**os.environ, "TENS_HOME": str(tmp_path / "home"), "PYTHONUNBUFFERED": "1"}
-    env.pop("TENS_PORT", None)
+    env = child_env(tmp_path / "home")
     with SimulatorProcess(("--pty", "--log", str(sim_log))) as simulator:
-        command = [sys.executable, "-m", "tenscontrol.cli", "start", "--profile", "low-back",
-                   "--port", simulator.port, "--intensity", "20", "--yes", "--json",
-                   "--no-diary"]  # fmt: skip
-        proc = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=env,
-        )  # fmt: skip
+        proc = spawn_start(env, simulator.port, "--intensity", "20", "--no-diary")
         try:
-            seen = _read_until(proc, "status", time.monotonic() + 15)
+            seen = read_until_stimulating(proc, 15)
             assert all(r["simulated"] is True for r in seen)
             proc.send_signal(signal.SIGTERM)
             out, err = proc.communicate(timeout=10)

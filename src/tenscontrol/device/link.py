@@ -127,9 +127,14 @@ class LinkCore:
                 pending.error = self.failure
                 pending.done.set()
                 return pending
+            pending = self._numbered(message, retriable, timeout_s)
+            (self._priority if priority else self._outbox).append(pending)
+            return pending
+
+    def _numbered(self, message: Message, retriable: bool, timeout_s: float) -> Pending:
+        with self._lock:
             pending = Pending(self._seq, message, retriable, timeout_s)
             self._seq = (self._seq + 1) & 0xFFFF
-            (self._priority if priority else self._outbox).append(pending)
             return pending
 
     def subscribe(self, callback: Subscriber) -> None:
@@ -248,14 +253,7 @@ class LinkCore:
             return
         # A heartbeat goes out every period even while earlier ones are unanswered: one
         # lost frame must not silence the host for a whole request timeout.
-        self._transmit(self.submit_internal(Heartbeat()))
-
-    def submit_internal(self, message: Message) -> Pending:
-        """A request made by the link itself (heartbeat), sent at once by the caller."""
-        with self._lock:
-            pending = Pending(self._seq, message, retriable=False, timeout_s=0.25)
-            self._seq = (self._seq + 1) & 0xFFFF
-        return pending
+        self._transmit(self._numbered(Heartbeat(), retriable=False, timeout_s=0.25))
 
     def _read(self) -> None:
         data = self.port.read(max(1, self.port.in_waiting))
