@@ -68,7 +68,8 @@ EventCallback = Callable[[Event], None]
 
 @dataclass(frozen=True, slots=True)
 class ChannelSnapshot:
-    """One channel at one moment. Units: uA; ``lead`` is "ok", "off" or None (unknown)."""
+    """One channel at one moment. Units: uA, mHz, us; ``lead`` is "ok", "off" or None
+    (unknown). ``rate_mhz``/``phase_width_us``: the last setpoint sent, else the plan's."""
 
     channel: int
     setpoint_ua: int
@@ -78,6 +79,9 @@ class ChannelSnapshot:
     paused: bool
     faults: tuple[str, ...]
     max_delivered_ua: int
+    ceiling_ua: int = 0
+    rate_mhz: int | None = None
+    phase_width_us: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

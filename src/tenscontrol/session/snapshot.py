@@ -46,6 +46,7 @@ def build_snapshot(inputs: SnapshotInputs) -> Snapshot:
     for n, ramp in sorted(inputs.ramps.items()):
         ct = tel.channels[n - 1] if tel is not None and n <= len(tel.channels) else None
         sent = inputs.sent.get(n)
+        stim = inputs.stim
         channels.append(
             ChannelSnapshot(
                 channel=n,
@@ -56,6 +57,9 @@ def build_snapshot(inputs: SnapshotInputs) -> Snapshot:
                 paused=ramp.paused,
                 faults=(*inputs.host_faults[n], *fault_names(ct.faults if ct else None)),
                 max_delivered_ua=inputs.max_delivered[n],
+                ceiling_ua=ramp.ceiling_ua,
+                rate_mhz=sent.rate_mhz if sent else (stim.rate_mhz if stim else None),
+                phase_width_us=sent.phase_width_us if sent else (stim.width_us if stim else None),
             )
         )
     phase = inputs.stim.phase_index if inputs.stim is not None else None
