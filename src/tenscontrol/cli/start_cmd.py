@@ -21,6 +21,7 @@ stop (fault, over-delivery).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import TextIO
 
@@ -45,6 +46,7 @@ from tenscontrol.cli.start_input import (
     parse_intensities,
     stdin_is_terminal,
 )
+from tenscontrol.cli.start_live import LiveSession
 from tenscontrol.cli.start_output import SessionPrinter, ma, mmss
 from tenscontrol.errors import TensError, UserInputError
 from tenscontrol.profiles.loader import resolve
@@ -119,6 +121,13 @@ def _show_plan(engine: SessionEngine, printer: SessionPrinter, opened: OpenedDev
         )
 
 
+def _live_wanted(as_json: bool, plain: bool) -> bool:
+    """The live view: on a terminal that can draw it, unless --json or --plain."""
+    if as_json or plain:
+        return False
+    return sys.stdout.isatty() and os.environ.get("TERM", "") != "dumb"
+
+
 def _confirm(as_json: bool, simulated: bool) -> bool:
     label = "SIMULATED session" if simulated else "Start stimulating"
     try:
@@ -155,6 +164,7 @@ def _store_pain(result: SessionResult, before: int | None, after: int | None) ->
 @click.option("--trace", "trace_file", type=click.File("w"), help="Trace frames to FILE.")
 @click.option("--yes", "-y", is_flag=True, help="Start without asking for confirmation.")
 @click.option("--no-diary", is_flag=True, help="Do not ask for pain scores before and after.")
+@click.option("--plain", is_flag=True, help="Plain lines even on a terminal (no live view).")
 @click.pass_context
 @report_errors
 def start(
@@ -169,8 +179,13 @@ def start(
     trace_file: TextIO | None,
     yes: bool,
     no_diary: bool,
+    plain: bool,
 ) -> None:
     """Run one session of a profile on a device (or the simulator).
+
+    On a terminal a live view shows the session; keys: up/down or +/- channel 1, [ and ]
+    channel 2, space pause/resume, q or Esc stop. Not a terminal (or --plain): one line
+    per change or every 5 s; --json: one JSON object per line.
 
     Ctrl-C, SIGTERM or `tens stop` stops at once (output 0, confirmed by the device; exit
     0). Exit codes: 2 bad input, screening, or another session running, 3 device or link
@@ -211,12 +226,15 @@ def start(
             return
         diary = not no_diary and not simulated  # no pain change to measure on a simulator
         before = ask_pain("before") if diary else None
-        printer.attach()
+        view: LiveSession | SessionPrinter = (
+            LiveSession(engine) if _live_wanted(as_json, plain) else printer
+        )
+        view.attach()
         try:
             with ControlServer(engine, slot), stop_on_signals(engine):
                 result = engine.run()
         finally:
-            printer.close()
+            view.close()
     finally:
         opened.close()
         slot.release()

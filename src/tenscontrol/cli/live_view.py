@@ -1,0 +1,148 @@
+"""The live view's picture: one session snapshot drawn with rich (pure: no I/O, no state).
+
+Calm and impossible to misread: the first line says SIMULATED on a simulated device and
+whether current flows (STIMULATING) or not (OUTPUT OFF), in words, not only in colour
+(``NO_COLOR`` and monochrome terminals lose nothing). Then the profile and phase, time with
+a progress bar, one block per channel (setpoint and delivered mA, a bar of delivered
+current against the channel's ceiling, target, rate, width, lead), the link and battery,
+the last few events, and the key help. Display only: every number shown comes from the
+integer snapshot; nothing here is compared against a limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.console import Group, RenderableType
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from tenscontrol.session import ChannelSnapshot, Snapshot
+
+BAR_WIDTH = 30
+KEY_HELP = "keys: up/down or +/- channel 1   [ / ] channel 2   space pause/resume   q or Esc stop"
+NO_KEYS_HELP = "keys unavailable (input is not a terminal): Ctrl-C or `tens stop` stops"
+
+
+@dataclass(frozen=True, slots=True)
+class ViewInfo:
+    """What does not change during a session: names and places for the header."""
+
+    profile: str
+    title: str
+    phase_count: int
+    body_areas: dict[int, str]
+    keys: bool = True
+
+
+def mmss(ms: int) -> str:
+    """``ms`` as ``MM:SS`` (whole seconds, rounded down)."""
+    seconds = max(0, ms) // 1_000
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def ma_text(ua: int | None) -> str:
+    """uA as ``12.3 mA`` (one decimal, fixed width so numbers do not jump), or ``-``."""
+    return "   - mA" if ua is None else f"{ua / 1_000:4.1f} mA"
+
+
+def _indicator(snap: Snapshot) -> Text:
+    if snap.state == "ended":
+        words, style = " OUTPUT OFF  session ended ", "bold white on blue"
+    elif snap.stimulating:
+        words, style = " STIMULATING ", "bold black on yellow"
+    elif snap.channels and all(c.paused for c in snap.channels):
+        words, style = " OUTPUT OFF  paused ", "bold white on blue"
+    else:
+        words, style = " OUTPUT OFF ", "bold white on blue"
+    text = Text()
+    if snap.simulated:
+        text.append(" SIMULATED ", "bold black on cyan")
+        text.append("  ")
+    text.append(words, style)
+    return text
+
+
+def _time_row(snap: Snapshot, info: ViewInfo) -> Table:
+    total = snap.elapsed_ms + snap.remaining_ms
+    phase = "-" if snap.phase_index is None else f"{snap.phase_index + 1}/{info.phase_count}"
+    label = snap.phase_label or ""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_row(
+        Text(f"phase {phase} {label}".rstrip()),
+        Text(f"{mmss(snap.elapsed_ms)} elapsed"),
+        ProgressBar(total=max(total, 1), completed=snap.elapsed_ms, width=BAR_WIDTH),
+        Text(f"{mmss(snap.remaining_ms)} left"),
+    )
+    return grid
+
+
+def _lead_text(channel: ChannelSnapshot) -> Text:
+    if channel.lead == "off":
+        return Text("lead OFF: check the electrode", "bold red")
+    if channel.lead == "ok":
+        return Text("lead ok", "green")
+    return Text("lead ?")
+
+
+def _channel_block(c: ChannelSnapshot, area: str) -> RenderableType:
+    rate = "-" if c.rate_mhz is None else f"{c.rate_mhz / 1_000:g} Hz"
+    width = "-" if c.phase_width_us is None else f"{c.phase_width_us} us"
+    target = "-" if c.target_ua is None else ma_text(c.target_ua).strip()
+    state = Text("  PAUSED", "bold") if c.paused else Text("")
+    faults = Text(f"  fault: {', '.join(c.faults)}", "bold red") if c.faults else Text("")
+    grid = Table.grid(padding=(0, 2))
+    for min_width in (4, 14, 20, BAR_WIDTH // 2, 16):
+        grid.add_column(min_width=min_width, no_wrap=True)
+    grid.add_row(
+        Text(f"ch{c.channel}", "bold"),
+        Text(f"set {ma_text(c.setpoint_ua)}"),
+        Text(f"delivered {ma_text(c.delivered_ua)}"),
+        ProgressBar(
+            total=max(c.ceiling_ua, 1),
+            completed=min(c.delivered_ua or 0, c.ceiling_ua),
+            width=BAR_WIDTH // 2,
+        ),
+        Text(f"ceiling {ma_text(c.ceiling_ua).strip()}"),
+    )
+    grid.add_row(
+        Text(""),
+        Text(f"target {target}"),
+        Text(f"{rate}, {width}"),
+        Text.assemble(_lead_text(c), state, faults),
+    )
+    title = Text(f"channel {c.channel}: {area}", "bold", no_wrap=True, overflow="ellipsis")
+    return Group(title, grid)
+
+
+def _channel_rows(snap: Snapshot, info: ViewInfo) -> RenderableType:
+    return Group(*(_channel_block(c, info.body_areas.get(c.channel, "")) for c in snap.channels))
+
+
+def _status_row(snap: Snapshot) -> Text:
+    battery = "-" if snap.battery_pct is None else f"{snap.battery_pct} %"
+    quality = round(snap.link_quality * 100)
+    link_style = "" if quality >= 95 else "bold yellow"
+    text = Text("link ")
+    text.append(f"{quality} %", link_style)
+    text.append(f"   battery {battery}   session {snap.session_id or '-'}")
+    return text
+
+
+def render(snap: Snapshot, info: ViewInfo, recent: Sequence[str] = ()) -> RenderableType:
+    """The whole live view for ``snap``; ``recent``: the last few event lines, oldest first."""
+    header = Text(f"{info.profile}: {info.title}", "bold")
+    parts: list[RenderableType] = [
+        _indicator(snap),
+        header,
+        _time_row(snap, info),
+        Text(""),
+        _channel_rows(snap, info),
+        Text(""),
+        _status_row(snap),
+    ]
+    parts.extend(Text(line, "dim") for line in recent)
+    parts.append(Text(KEY_HELP if info.keys else NO_KEYS_HELP, "dim"))
+    return Group(*parts)
