@@ -1,4 +1,4 @@
-"""``tens start``: run one session (plain lines or ``--json`` lines; the live view comes later).
+"""``tens start``: run one session (live view on a terminal, else plain lines or JSON lines).
 
 Order, so that bad input never reaches a device: options, profile, intensities and duration
 are checked first (exit 2); then the port is opened (a HELLO and a STOP: output 0); a real

@@ -1,0 +1,73 @@
+"""What every ``tens`` command offers: --help with an example, --version, shell completion."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from tenscontrol import __version__
+from tenscontrol.cli.main import cli
+
+
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and sub-command, as argument paths."""
+    paths: list[tuple[str, ...]] = []
+    for name, command in sorted(group.commands.items()):
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths.extend(command_paths(command, (*prefix, name)))
+    return paths
+
+
+ALL = command_paths(cli)
+#: The installed console script (completion keys on the program's name, ``tens``).
+TENS = str(Path(sys.executable).with_name("tens"))
+
+
+def test_every_command_is_listed() -> None:
+    names = {path[0] for path in ALL}
+    assert names >= {"start", "status", "stop", "adjust", "history", "report", "export",
+                     "devices", "simulate", "screen", "profile"}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ALL, ids=" ".join)
+def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output
+    assert f"tens {' '.join(path)}" in result.output.split("Example", 1)[1]
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"tens, version {__version__}"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_scripts_are_generated(shell: str) -> None:
+    """The README's completion set-up: ``_TENS_COMPLETE=<shell>_source tens``."""
+    env = {**os.environ, "_TENS_COMPLETE": f"{shell}_source"}
+    done = subprocess.run(
+        [TENS],
+        env=env, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "_TENS_COMPLETE" in done.stdout
+
+
+def test_completion_offers_sub_commands_and_options() -> None:
+    env = {**os.environ, "_TENS_COMPLETE": "bash_complete", "COMP_WORDS": "tens st",
+           "COMP_CWORD": "1"}  # fmt: skip
+    done = subprocess.run(
+        [TENS],
+        env=env, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    offered = {line.split(",", 1)[1] for line in done.stdout.splitlines() if "," in line}
+    assert {"start", "status", "stop"} <= offered
