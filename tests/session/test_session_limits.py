@@ -22,7 +22,12 @@ from tenscontrol.protocol import (
 )
 from tenscontrol.protocol.vectors import SIM_CHANNEL
 from tenscontrol.session.config import UserCaps, load_caps
-from tenscontrol.session.limits import SessionLimits, build_limits, check_setpoint
+from tenscontrol.session.limits import (
+    SessionLimits,
+    build_limits,
+    check_before_device,
+    check_setpoint,
+)
 
 
 def info(channels: int = 2, **caps: int) -> DeviceInfo:
@@ -81,6 +86,19 @@ def test_the_dose_check_runs_again_at_the_effective_ceiling() -> None:
         build_limits(tiny, info(), UserCaps(), {})
     # a user cap low enough brings the density back under the limit
     build_limits(tiny, info(), UserCaps({1: 10_000}), {})
+
+
+def test_before_any_device_the_dose_and_intensity_are_checked_under_caps() -> None:
+    profile = resolve("low-back")
+    tiny = replace(profile, channels=(replace(profile.channels[0], pad_area_mm2=300),))
+    with pytest.raises(DoseRefused, match=r"ceiling \(50000 uA\).*density"):
+        check_before_device(tiny, UserCaps(), {})
+    check_before_device(tiny, UserCaps({1: 10_000}), {})  # a cap brings it under the limit
+    with pytest.raises(UserInputError, match="above the user cap of 10000 uA"):
+        check_before_device(profile, UserCaps({1: 10_000}), {1: 10_001})
+    with pytest.raises(UserInputError, match="above the profile ceiling"):
+        check_before_device(profile, UserCaps(), {1: profile.channels[0].ceiling_ua + 1})
+    check_before_device(profile, UserCaps({1: 10_000}), {1: 10_000})
 
 
 @pytest.mark.parametrize(

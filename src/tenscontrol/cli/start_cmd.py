@@ -54,6 +54,7 @@ from tenscontrol.session import SessionEngine, SessionResult, load_caps, stop_on
 from tenscontrol.session import index as session_index
 from tenscontrol.session.control import ControlSlot
 from tenscontrol.session.control_server import ControlServer
+from tenscontrol.session.limits import check_before_device
 from tenscontrol.session.logwriter import append_record
 from tenscontrol.transport import FrameTracer
 
@@ -97,7 +98,7 @@ def _show_plan(engine: SessionEngine, printer: SessionPrinter, opened: OpenedDev
         start_ua = engine.intensities_ua.get(channel.number)
         channels.append({
             "channel": channel.number, "body_area": channel.body_area,
-            "placement": channel.placement, "ceiling_ua": lim.ceiling_ua,
+            "placement": " ".join(channel.placement.split()), "ceiling_ua": lim.ceiling_ua,
             "ceiling_binding": lim.binding, "start_ua": start_ua,
         })  # fmt: skip
     printer.record({
@@ -205,6 +206,7 @@ def start(
     wanted = parse_intensities(intensities, profile)
     duration_ms = parse_duration(duration, profile)
     caps = load_caps()
+    check_before_device(profile, caps, wanted)
     tracer = FrameTracer(trace_file) if trace_file else None
     slot = ControlSlot.claim()  # one session at a time (exit 2), before any port is opened
     try:

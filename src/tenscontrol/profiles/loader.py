@@ -15,6 +15,7 @@ never silently change what a well-known name does. To run the user's file, pass 
 
 from __future__ import annotations
 
+import datetime
 import os
 import tomllib
 from collections.abc import Callable
@@ -158,10 +159,16 @@ def load_file(path: Path, *, builtin: bool = False) -> Profile:
     Raises one :class:`ProfileError` listing every problem, one line each.
     """
     text = read_text(path)
+    if text.startswith("\ufeff"):
+        raise _one(path, "starts with a byte-order mark (BOM): save it as UTF-8 without BOM")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _one(path, f"not valid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise _one(
+            path, "not valid TOML for a profile: arrays or tables nested too deeply"
+        ) from None
     try:
         data = ProfileFile.model_validate(raw)
     except ValidationError as error:
@@ -204,19 +211,51 @@ _FRIENDLY = {
 }
 
 
+def _sized(error: ErrorDetails) -> str | None:
+    """Length errors in words: ``must have at most 2 items (got 3)``."""
+    ctx = error.get("ctx") or {}
+    kind = error["type"]
+    if kind in ("too_long", "too_short"):
+        bound = ctx.get("max_length" if kind == "too_long" else "min_length")
+        most = "most" if kind == "too_long" else "least"
+        return f"must have at {most} {bound} item(s) (got {ctx.get('actual_length')})"
+    if kind in ("string_too_long", "string_too_short"):
+        bound = ctx.get("max_length" if kind == "string_too_long" else "min_length")
+        most = "most" if kind == "string_too_long" else "least"
+        return f"must be at {most} {bound} character(s) long"
+    return None
+
+
 def format_problem(error: ErrorDetails) -> str:
     """One pydantic error as ``field.path: what is wrong (got ...)`` without the file name."""
     kind = error["type"]
-    message = _FRIENDLY.get(kind) or error["msg"].removeprefix("Value error, ")
+    message = _FRIENDLY.get(kind) or _sized(error) or error["msg"].removeprefix("Value error, ")
     message = message.replace("Input should be", "must be", 1)
     if kind in ("float_type", "int_type", "string_type", "bool_type", "model_type", "list_type"):
         message += f" (got {_describe(error.get('input'))})"
     return f"{field_path(tuple(error['loc']))}: {message}"
 
 
+#: TOML's names for the Python values tomllib gives back.
+_TOML_KINDS = {
+    bool: "true/false", int: "a whole number", float: "a number", str: "text",
+    list: "an array", dict: "a table", datetime.datetime: "a date-time",
+    datetime.date: "a date", datetime.time: "a time",
+}  # fmt: skip
+
+
 def _describe(value: object) -> str:
-    text = repr(value)
-    return f"{type(value).__name__} {text if len(text) <= 40 else text[:36] + '...'}"
+    """What the file had, in TOML's words: ``a date 2024-01-01``, ``a table``."""
+    kind = _TOML_KINDS.get(type(value), type(value).__name__)
+    if isinstance(value, dict | list):
+        return kind
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = value.isoformat() if isinstance(value, datetime.date | datetime.time) else str(value)
+    text = text if len(text) <= 40 else text[:36] + "..."
+    return f"{kind} {text!r}" if isinstance(value, str) else f"{kind} {text}"
 
 
 def _one(path: Path, problem: str) -> ProfileError:

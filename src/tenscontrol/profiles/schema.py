@@ -10,6 +10,7 @@ file to integer units is :func:`tenscontrol.profiles.model.to_profile`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -187,12 +188,45 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _hidden_character(value: str, allowed: str) -> str | None:
+    """The first control, invisible-format or line/paragraph-separator character not in
+    ``allowed``, as ``U+XXXX at position N``; None when there is none."""
+    for index, char in enumerate(value):
+        if char not in allowed and unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            return f"U+{ord(char):04X} at position {index}"
+    return None
+
+
+def _plain_line(value: str) -> str:
+    """Shown on one line of the plan and the live view: no control or invisible characters
+    (a terminal escape or a right-to-left override could rewrite what a person confirms)."""
+    found = _hidden_character(value, "")
+    if found is not None:
+        raise ValueError(f"must not contain control or invisible characters ({found})")
+    return value
+
+
+def _plain_text(value: str) -> str:
+    """Like :func:`_plain_line`, but line breaks and tabs are allowed."""
+    found = _hidden_character(value, "\n\t")
+    if found is not None:
+        raise ValueError(f"must not contain control or invisible characters ({found})")
+    return value
+
+
 Waveform = Annotated[
     Literal["symmetric_biphasic", "asymmetric_biphasic"], BeforeValidator(_refuse_monophasic)
 ]
 Name = Annotated[str, AfterValidator(check_name)]
-Short = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_not_blank)]
-Long = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_not_blank)]
+Short = Annotated[
+    str, Field(min_length=1, max_length=80), AfterValidator(_plain_line), AfterValidator(_not_blank)
+]
+Long = Annotated[
+    str,
+    Field(min_length=1, max_length=2000),
+    AfterValidator(_plain_text),
+    AfterValidator(_not_blank),
+]
 
 
 class ModulationFile(BaseModel):

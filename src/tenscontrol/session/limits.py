@@ -187,25 +187,55 @@ def build_limits(
             ),
             pad_area_mm2=channel.pad_area_mm2,
         )  # fmt: skip
-    _recheck_dose(profile, channels)
+    _recheck_dose(profile, {n: lim.ceiling_ua for n, lim in channels.items()})
     return SessionLimits(channels)
 
 
-def _recheck_dose(profile: Profile, channels: dict[int, ChannelLimits]) -> None:
-    """The profile's dose check at each channel's effective ceiling (device, caps, profile)."""
+def check_before_device(
+    profile: Profile, caps: UserCaps, intensities_ua: dict[int, int | None]
+) -> None:
+    """The part of the chain known before any port is opened: hard ceiling, user caps and
+    profile ceiling, the starting intensities under them, and the dose check there.
+
+    The device can only lower a ceiling further, and every dose figure grows with the
+    current, so what passes here cannot be refused later for a reason found here; what
+    fails here is refused (exit 2) before anything reaches a device. Units: uA.
+    """
+    ceilings: dict[int, int] = {}
+    for channel in profile.channels:
+        n = channel.number
+        links = [("hard ceiling", hl.MAX_AMPLITUDE_UA), ("profile ceiling", channel.ceiling_ua)]
+        cap = caps.cap(n)
+        if cap is not None:
+            links.insert(1, ("user cap", cap))
+        ceiling = min(value for _, value in links)
+        binding = [name for name, value in links if value == ceiling][-1]
+        target = intensities_ua.get(n)
+        if target is not None and not 0 <= target <= ceiling:
+            raise UserInputError(
+                f"channel {n}: intensity {target} uA is above the {binding} of {ceiling} uA",
+                hint="ask for less, or change that limit",
+            )
+        ceilings[n] = ceiling
+    _recheck_dose(profile, ceilings)
+
+
+def _recheck_dose(profile: Profile, ceilings_ua: dict[int, int]) -> None:
+    """The profile's dose check at each channel's ceiling in ``ceilings_ua``."""
     effective = replace(
         profile,
-        channels=tuple(
-            replace(c, ceiling_ua=channels[c.number].ceiling_ua) for c in profile.channels
-        ),
+        channels=tuple(replace(c, ceiling_ua=ceilings_ua[c.number]) for c in profile.channels),
     )
     report = check_profile(effective)
     refused = report.findings(Verdict.REFUSE)
     if refused:
         row = refused[0]
+        where = f"{profile.path}: " if profile.path is not None else f"profile {profile.name}: "
         raise DoseRefused(
-            f"dose check at the effective ceiling: channel {row.channel}, phase {row.phase + 1}:"
-            f" {row.limit.label} {row.shown} {row.limit.unit} ({row.limit.describe()})"
+            f"{where}dose check at the channel's ceiling ({ceilings_ua[row.channel]} uA):"
+            f" channel {row.channel}, phase {row.phase + 1}:"
+            f" {row.limit.label} {row.shown} {row.limit.unit} ({row.limit.describe()})",
+            hint="lower ceiling_ma, or use larger pads (pad_area_cm2)",
         )
 
 
