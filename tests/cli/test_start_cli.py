@@ -13,6 +13,7 @@ from start_helpers import FAST, error_lines, isolate, json_lines, run, store_pas
 from tenscontrol.cli import start_cmd, start_device
 from tenscontrol.cli.start_cmd import session_exit_code
 from tenscontrol.errors import DeviceRebooted, NakError, OverDelivery
+from tenscontrol.profiles.loader import builtin_dir
 from tenscontrol.session import SessionResult, read_log
 from tenscontrol.session import index as session_index
 from tenscontrol.transport.discovery import PortCandidate
@@ -75,6 +76,18 @@ def test_plain_output_labels_every_line_simulated(home: Path) -> None:
     assert any("STIMULATING" in line for line in lines)
     assert "session ended: completed" in lines[-1]
     assert "output 0 confirmed" in lines[-1]
+
+
+def test_a_profile_file_that_borrows_a_built_in_name_shows_where_it_is_from(
+    home: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "mine.toml"
+    copy.write_text((builtin_dir() / "low-back.toml").read_text())
+    result = run("start", "--profile", str(copy), "--intensity", "10", *FAST)
+    assert result.exit_code == 0, result.stderr
+    assert f"profile low-back (from {copy}): " in result.stdout
+    built_in = run("start", "--profile", "low-back", "--intensity", "10", *FAST)
+    assert "profile low-back: " in built_in.stdout
 
 
 def test_unknown_profile_is_one_error_line(home: Path, no_port: None) -> None:

@@ -107,7 +107,8 @@ def _show_plan(engine: SessionEngine, printer: SessionPrinter, opened: OpenedDev
         "device": f"{info.identity.model} {info.identity.serial_number}", "port": opened.url,
         "channels": channels,
     })  # fmt: skip
-    printer.line(f"profile {profile.name}: {profile.title}")
+    origin = "" if profile.builtin or profile.path is None else f" (from {profile.path})"
+    printer.line(f"profile {profile.name}{origin}: {profile.title}")
     printer.line(f"device {info.identity.model} {info.identity.serial_number} on {opened.url}")
     printer.line(
         f"duration {mmss(engine.duration_ms)} (profile maximum {mmss(profile.duration_ms)}), "
