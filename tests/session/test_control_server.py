@@ -154,6 +154,19 @@ def test_adjust_steps_sets_and_reports_refusals(home: Path) -> None:
         assert live.engine.snapshot().channels[0].target_ua == 2_500
 
 
+def test_adjust_answers_with_its_own_result_not_a_key_press_in_between(home: Path) -> None:
+    with live_session(home) as live:
+        engine_up = live.engine.up
+
+        def key_press_first(channel: int, *, origin: str | None = None) -> None:
+            engine_up(channel)  # a key of the live view, queued just before the request
+            engine_up(channel, origin=origin)
+
+        live.engine.up = key_press_first  # type: ignore[method-assign]
+        up = request({"cmd": "adjust", "channel": 1, "step": 1})
+    assert (up["accepted"], up["target_ua"]) == (True, 7_000)  # not the key's 6_000
+
+
 @pytest.mark.parametrize(
     "message",
     [

@@ -18,6 +18,7 @@ the run raises.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -99,6 +100,7 @@ class _Waiter:
 
     kind: str
     channel: int
+    origin: str
     done: threading.Event = field(default_factory=threading.Event)
     event: Event | None = None
 
@@ -127,6 +129,7 @@ class ControlServer:
         self._lock = threading.Lock()
         self._adjust_lock = threading.Lock()
         self._waiter: _Waiter | None = None
+        self._request_ids = itertools.count(1)
         self._stop_data: dict[str, object] | None = None
         self._ended = threading.Event()
         self._closing = threading.Event()
@@ -206,8 +209,8 @@ class ControlServer:
         elif event.kind in ("command", "refused") and event.channel is not None:
             with self._lock:
                 waiter = self._waiter
-            if (waiter is not None and waiter.event is None and event.channel == waiter.channel
-                    and event.data.get("command") == waiter.kind):  # fmt: skip
+            if (waiter is not None and waiter.event is None
+                    and event.data.get("origin") == waiter.origin):  # fmt: skip
                 waiter.event = event
                 waiter.done.set()
 
@@ -329,17 +332,17 @@ class ControlServer:
         if state != "running" or self._ended.is_set() or self._stop_data is not None:
             return _error(f"the session is not running ({state})")
         kind = "set" if set_ua is not None else ("up" if step == 1 else "down")
-        with self._adjust_lock:  # one adjust in flight: its answer is the next event
-            waiter = _Waiter(kind, channel)
+        with self._adjust_lock:  # one adjust in flight; its answer carries its origin
+            waiter = _Waiter(kind, channel, f"control-{next(self._request_ids)}")
             with self._lock:
                 self._waiter = waiter
             try:
                 if kind == "up":
-                    self.engine.up(channel)
+                    self.engine.up(channel, origin=waiter.origin)
                 elif kind == "down":
-                    self.engine.down(channel)
+                    self.engine.down(channel, origin=waiter.origin)
                 else:
-                    self.engine.set_intensity(channel, int(set_ua or 0))
+                    self.engine.set_intensity(channel, int(set_ua or 0), origin=waiter.origin)
                 waiter.done.wait(self.adjust_deadline_s)
             finally:
                 with self._lock:

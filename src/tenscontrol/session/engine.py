@@ -66,7 +66,8 @@ log = logging.getLogger(__name__)
 DEFAULT_PERIOD_MS = 100
 PUMP_SLICE_MS = 50
 
-Command = tuple[str, int | None, int | None]
+#: (kind, channel, value in uA, origin).
+Command = tuple[str, int | None, int | None, str | None]
 
 
 class SessionEngine:
@@ -176,17 +177,21 @@ class SessionEngine:
             except Exception as error:  # the engine's own STOP follows; watchdog backstop
                 log.warning("early STOP from request_stop failed: %s", error)
 
-    def up(self, channel: int) -> None:
-        """One step up on ``channel`` (refused beyond the step rate or the ceiling)."""
-        self._command("up", channel, None)
+    def up(self, channel: int, *, origin: str | None = None) -> None:
+        """One step up on ``channel`` (refused beyond the step rate or the ceiling).
 
-    def down(self, channel: int) -> None:
-        """One step down on ``channel`` (never rate-limited)."""
-        self._command("down", channel, None)
+        ``origin`` (any text, e.g. a request id) comes back in the ``command`` or
+        ``refused`` event's data, so a caller can tell its answer from another's.
+        """
+        self._command("up", channel, None, origin)
 
-    def set_intensity(self, channel: int, target_ua: int) -> None:
+    def down(self, channel: int, *, origin: str | None = None) -> None:
+        """One step down on ``channel`` (never rate-limited); ``origin`` as for :meth:`up`."""
+        self._command("down", channel, None, origin)
+
+    def set_intensity(self, channel: int, target_ua: int, *, origin: str | None = None) -> None:
         """Set ``channel``'s target in uA: lower at once, higher through the ramp."""
-        self._command("set", channel, target_ua)
+        self._command("set", channel, target_ua, origin)
 
     def pause(self, channel: int | None = None) -> None:
         """Output 0 at once on ``channel`` (None: every channel); the target is kept."""
@@ -204,8 +209,10 @@ class SessionEngine:
         """Call ``callback`` for every event (in the engine's thread; keep it short)."""
         self._subscribers.append(callback)
 
-    def _command(self, kind: str, channel: int | None, value: int | None) -> None:
-        self._commands.put((kind, channel, value))
+    def _command(
+        self, kind: str, channel: int | None, value: int | None, origin: str | None = None
+    ) -> None:
+        self._commands.put((kind, channel, value, origin))
         self._waker.wake()
 
     def _on_device_event(self, event: DeviceEvent) -> None:
@@ -306,17 +313,20 @@ class SessionEngine:
         changed: set[int] = set()
         while True:
             try:
-                kind, channel, value = self._commands.get_nowait()
+                kind, channel, value, origin = self._commands.get_nowait()
             except queue.Empty:
                 break
-            changed |= self._apply(kind, channel, value)
+            changed |= self._apply(kind, channel, value, origin)
         if changed:
             self._lower_now(changed)
 
-    def _apply(self, kind: str, channel: int | None, value: int | None) -> set[int]:
+    def _apply(
+        self, kind: str, channel: int | None, value: int | None, origin: str | None
+    ) -> set[int]:
         now = self._now_ms()
+        tag: dict[str, object] = {} if origin is None else {"origin": origin}
         if channel is not None and channel not in self._ramps:
-            self._emit("refused", channel, {"command": kind, "why": "no such channel"})
+            self._emit("refused", channel, {"command": kind, "why": "no such channel", **tag})
             return set()
         targets = self.channels if channel is None else (channel,)
         for n in targets:
@@ -337,6 +347,7 @@ class SessionEngine:
                 data["value_ua"] = value
             if why is not None:
                 data["why"] = why
+            data.update(tag)
             self._emit("refused" if why else "command", n, data)
         return set(targets)
 
