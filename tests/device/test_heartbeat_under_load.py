@@ -1,5 +1,5 @@
 """The driver's own thread keeps the watchdog fed while the caller is busy: a CPU-bound
-loop in another thread for 60 s, against ``tens simulate --pty`` in another process (as a
+loop in two other threads for 20 s, against ``tens simulate --pty`` in another process (as a
 real device would be). The simulator's event log must show no watchdog expiry."""
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from device_helpers import setpoint
 from tenscontrol.device import TensDevice
 from tenscontrol.sim.spawn import SimulatorProcess
 
-RUN_S = 60.0
+#: 200 heartbeats under load in CI; the 10-minute run with both cores busy is in
+#: benchmarks/host_loss.py (issue 7), where its time does not count against the suite.
+RUN_S = 20.0
 
 
 def burn_cpu(stop: threading.Event) -> None:
