@@ -49,10 +49,16 @@ class MemorySink:
 
 
 class EventLog:
-    """JSON-lines file sink. ``when`` (monotonic) is turned into Unix time via ``clock``."""
+    """JSON-lines file sink. ``when`` (monotonic) is turned into Unix time via ``clock``.
+
+    The offset between the clock's wall and monotonic time is read once: two events of the
+    same device instant get the same stamp, and a wall-clock step (NTP) during a run does
+    not reorder the log.
+    """
 
     def __init__(self, path: str | os.PathLike[str], clock: Clock) -> None:
         self._clock = clock
+        self._offset = clock.wall() - clock.monotonic()
         self._lock = threading.Lock()
         try:
             self._fd: int | None = os.open(
@@ -66,7 +72,7 @@ class EventLog:
 
     def record(self, when: float, event: str, **fields: object) -> None:
         """Append one line for ``event`` at monotonic time ``when``; written at once."""
-        wall = self._clock.wall() - (self._clock.monotonic() - when)
+        wall = self._offset + when
         line = json.dumps({"t": round(wall, 6), "event": event, **fields}, default=str)
         data = (line + "\n").encode("utf-8")
         with self._lock:

@@ -326,6 +326,8 @@ class DeviceModel:
         if kind == "unplug":
             self._record("unplug")
             for ch in self._channels:
+                if ch.delivered != 0:  # powered off with the port: log the drop, as _reset does
+                    self._record("output", channel=ch.number, amplitude_ua=0)
                 ch.reset()
             self._unplugged = True
             self._out.clear()
