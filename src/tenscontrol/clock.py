@@ -60,15 +60,16 @@ class VirtualClock:
         self._start_wall = start_wall
         self._lock = threading.Lock()
 
+    # Reads take no lock: ``_now`` is only ever replaced whole (one attribute store of an
+    # immutable float, atomic in Python), so a reader sees the old or the new time, never a
+    # torn one. The lock serialises the read-modify-write of ``advance``/``sleep_until``.
     def monotonic(self) -> float:
         """Virtual seconds."""
-        with self._lock:
-            return self._now
+        return self._now
 
     def wall(self) -> float:
         """Virtual Unix seconds."""
-        with self._lock:
-            return self._start_wall + (self._now - self._start)
+        return self._start_wall + (self._now - self._start)
 
     def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds`` (>= 0)."""
@@ -80,4 +81,5 @@ class VirtualClock:
     def sleep_until(self, deadline: float) -> None:
         """Jump forward to ``deadline`` if it lies ahead; never waits."""
         with self._lock:
-            self._now = max(self._now, deadline)
+            if deadline > self._now:
+                self._now = deadline

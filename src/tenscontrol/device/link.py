@@ -60,6 +60,10 @@ SILENCE_LIMIT_S = 1.0
 #: beat, six span more than the 500 ms watchdog, and on a link losing 5 % of frames six in
 #: a row happen about once in 3,000 hours of use, where three happen every half hour.
 HEARTBEAT_MISSES = 6
+_NEVER = float("inf")
+#: The fault bits the telemetry check looks at, as plain ints (no flag arithmetic per frame).
+_HOST_LOST = int(Fault.HOST_LOST)
+_FATAL = int(FATAL_FAULTS)
 
 
 @dataclass(eq=False)
@@ -109,7 +113,9 @@ class LinkCore:
         self._outbox: deque[Pending] = deque()
         self._priority: deque[Pending] = deque()
         self._pending: dict[int, Pending] = {}
-        self._subscribers: list[Subscriber] = []
+        # Replaced whole (under the lock) on every change, so the owner thread reads it
+        # without the lock for each telemetry frame.
+        self._subscribers: tuple[Subscriber, ...] = ()
         self._last_sent = clock.monotonic()
         self._last_frame = clock.monotonic()
         self._heartbeat_misses = 0
@@ -140,19 +146,21 @@ class LinkCore:
     def subscribe(self, callback: Subscriber) -> None:
         """Call ``callback`` (in the owner thread) for every telemetry sample and failure."""
         with self._lock:
-            self._subscribers.append(callback)
+            self._subscribers = (*self._subscribers, callback)
 
     def unsubscribe(self, callback: Subscriber) -> None:
         """Stop calling ``callback``."""
         with self._lock:
             if callback in self._subscribers:
-                self._subscribers.remove(callback)
+                subscribers = list(self._subscribers)
+                subscribers.remove(callback)
+                self._subscribers = tuple(subscribers)
 
     # --- owner thread only ------------------------------------------------------------
     def service(self) -> None:
         """Send what is queued, keep the heartbeat, read and dispatch what arrived (one
         port read, bounded by the port's timeout), expire deadlines."""
-        if self.port_lost:
+        if self.failure is not None and self.port_lost:
             return
         try:
             self._send_queued()
@@ -170,13 +178,15 @@ class LinkCore:
     def next_wakeup(self) -> float:
         """Monotonic time by which :meth:`service` should run again."""
         with self._lock:
-            deadlines = [p.deadline for p in self._pending.values()]
             queued = bool(self._priority or self._outbox)
+            due = self.heartbeats and self.failure is None
+            soon = self._last_sent + self.heartbeat_period_s if due else _NEVER
+            for pending in self._pending.values():
+                if pending.deadline < soon:
+                    soon = pending.deadline
         if queued:
             return self.clock.monotonic()
-        due = self.heartbeats and self.failure is None
-        soon = self._last_sent + self.heartbeat_period_s if due else float("inf")
-        return min([soon, *deadlines])
+        return soon
 
     def send_raw(self, data: bytes) -> None:
         """Write bytes that are not a request (the lone delimiter that flushes a receiver)."""
@@ -210,7 +220,7 @@ class LinkCore:
                     self._pending.pop(pending.seq, None)
                     pending.error = error
                     pending.done.set()
-            subscribers = list(self._subscribers)
+            subscribers = self._subscribers
         log.warning("link failed: %s", error)
         if not isinstance(error, PortLost) and not self._stop_in_flight():
             self.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
@@ -223,6 +233,8 @@ class LinkCore:
             )
 
     def _send_queued(self) -> None:
+        if not (self._priority or self._outbox):
+            return  # (read without the lock: a request queued meanwhile goes next time)
         while True:
             with self._lock:
                 queue = self._priority or self._outbox
@@ -336,21 +348,20 @@ class LinkCore:
         self.stats.device_frame_errors = telemetry.frame_errors
         sample = TelemetrySample(self.clock.monotonic(), seq, telemetry)
         self.latest = sample
-        if self.armed and Fault.HOST_LOST in telemetry.faults:
+        faults = int(telemetry.faults) if self.armed else 0
+        if faults & _HOST_LOST:
             self.fail(
                 WatchdogTripped(
                     "the device's watchdog expired: it stopped hearing this host; output is 0",
                     hint="the computer may be overloaded, or the link unreliable",
                 )
             )
-        elif self.armed and telemetry.faults & FATAL_FAULTS:
+        elif faults & _FATAL:
             names = tuple(f.name or "" for f in Fault if f & FATAL_FAULTS & telemetry.faults)
             self.fail(DeviceFault(f"the device latched {', '.join(names)}", faults=names))
-        with self._lock:
-            subscribers = list(self._subscribers)
-        self._notify(subscribers, sample)
+        self._notify(self._subscribers, sample)
 
-    def _notify(self, subscribers: list[Subscriber], event: DeviceEvent) -> None:
+    def _notify(self, subscribers: tuple[Subscriber, ...], event: DeviceEvent) -> None:
         for callback in subscribers:
             try:
                 callback(event)
@@ -358,12 +369,12 @@ class LinkCore:
                 log.exception("telemetry subscriber failed")
 
     def _expire(self) -> None:
+        if not self._pending and self._heartbeat_misses < HEARTBEAT_MISSES:
+            return  # nothing in flight: nothing can expire (the common case)
         now = self.clock.monotonic()
         resend: list[Pending] = []
         with self._lock:
-            for pending in list(self._pending.values()):
-                if now < pending.deadline:
-                    continue
+            for pending in [p for p in self._pending.values() if now >= p.deadline]:
                 if pending.retriable and pending.attempts < self.max_attempts:
                     resend.append(pending)
                     continue

@@ -115,6 +115,7 @@ class LinkStats:
         self.timeouts = 0
         self._rtts: deque[float] = deque(maxlen=window)
         self._recent: deque[bool] = deque(maxlen=200)
+        self._recent_dropped = 0  # False entries in ``_recent``, kept as it changes
 
     def frame(self, ok: bool) -> None:
         """Count one received frame, good or dropped."""
@@ -123,7 +124,12 @@ class LinkStats:
                 self.frames_in += 1
             else:
                 self.frame_errors += 1
-            self._recent.append(ok)
+            recent = self._recent
+            if len(recent) == recent.maxlen and not recent[0]:
+                self._recent_dropped -= 1  # the oldest, a dropped frame, falls out
+            recent.append(ok)
+            if not ok:
+                self._recent_dropped += 1
 
     def rtt(self, seconds: float) -> None:
         """Record one request's round-trip time."""
@@ -133,7 +139,7 @@ class LinkStats:
     def recent_error_count(self) -> tuple[int, int]:
         """(dropped, total) over the last 200 received frames."""
         with self._lock:
-            return self._recent.count(False), len(self._recent)
+            return self._recent_dropped, len(self._recent)
 
     def rtt_summary(self) -> tuple[float, float] | None:
         """(median, p99) of recent round trips in seconds, or None before any."""

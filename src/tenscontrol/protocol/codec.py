@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from enum import IntEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tenscontrol.protocol.constants import (
     MAX_CHANNELS_ON_WIRE,
@@ -20,6 +20,7 @@ from tenscontrol.protocol.constants import (
     Pattern,
     ResetReason,
     Waveform,
+    fault_of,
 )
 from tenscontrol.protocol.framing import Frame, encode_frame
 from tenscontrol.protocol.messages import (
@@ -60,47 +61,23 @@ def message_type(message: Message) -> MsgType:
 
 def encode_payload(message: Message) -> bytes:
     """Payload bytes of ``message`` (header and CRC not included)."""
-    match message:
-        case Hello():
-            return _HELLO.pack(message.min_version, message.max_version)
-        case Start():
-            return _START.pack(message.channel_mask, message.watchdog_ms)
-        case Stop() | Heartbeat():
-            return b""
-        case Setpoint():
-            return _pack_setpoint(message)
-        case Identity():
-            return _pack_identity(message)
-        case Ack():
-            body = b""
-            if isinstance(message.applied, Start):
-                body = _START.pack(message.applied.channel_mask, message.applied.watchdog_ms)
-            elif isinstance(message.applied, Setpoint):
-                body = _pack_setpoint(message.applied)
-            return bytes([message.request_type]) + body
-        case Nak():
-            return _NAK.pack(message.request_type, message.code, message.field)
-        case Telemetry():
-            return _pack_telemetry(message)
-        case Boot():
-            return _BOOT.pack(message.reason)
-    raise TypeError(f"not a protocol message: {message!r}")
+    pack = _PACKERS.get(type(message))
+    if pack is None:
+        raise TypeError(f"not a protocol message: {message!r}")
+    return pack(message)
 
 
 def encode_message(message: Message, seq: int, version: int = PROTOCOL_MAJOR) -> bytes:
     """One complete, stuffed and delimited frame carrying ``message`` with sequence id ``seq``."""
-    return encode_frame(version, message_type(message), seq, encode_payload(message))
+    return encode_frame(version, _TYPE_OF[type(message)], seq, encode_payload(message))
 
 
 def decode_payload(msg_type: int, payload: bytes) -> Message:
     """Interpret a payload of type ``msg_type``. Raises :class:`PayloadError` if it does not fit."""
-    try:
-        kind = MsgType(msg_type)
-    except ValueError:
-        raise PayloadError(
-            f"unknown message type 0x{msg_type:02x}", code=NakCode.UNKNOWN_TYPE
-        ) from None
-    return _DECODERS[kind](payload)
+    decode = _DECODER_OF.get(msg_type)
+    if decode is None:
+        raise PayloadError(f"unknown message type 0x{msg_type:02x}", code=NakCode.UNKNOWN_TYPE)
+    return decode(payload)
 
 
 def decode_message(frame: Frame) -> Message:
@@ -119,6 +96,9 @@ def _exact(payload: bytes, layout: struct.Struct, what: str) -> tuple[int, ...]:
 
 
 def _enum(kind: type[E], value: int, field: int, what: str) -> E:
+    member = kind._value2member_map_.get(value)
+    if member is not None:  # the common case, without the cost of calling the enum class
+        return member  # type: ignore[return-value]
     try:
         return kind(value)
     except ValueError:
@@ -333,6 +313,39 @@ def _pack_telemetry(m: Telemetry) -> bytes:
 
 
 def _decode_telemetry(payload: bytes) -> Message:
+    count = payload[_TELEMETRY_HEAD.size - 1] if len(payload) >= _TELEMETRY_HEAD.size else -1
+    if 0 <= count <= MAX_CHANNELS_ON_WIRE and len(payload) == _telemetry_size(count):
+        return _decode_telemetry_exact(payload)
+    return _decode_telemetry_checked(payload)
+
+
+def _telemetry_size(count: int) -> int:
+    return _TELEMETRY_HEAD.size + count * _CHANNEL_TELEMETRY.size
+
+
+def _decode_telemetry_exact(payload: bytes) -> Telemetry:
+    """A TELEMETRY payload whose length fits its channel count: no length check can fail,
+    so only the enum checks remain, in the order :func:`_decode_telemetry_checked` makes
+    them (each channel's lead, then the state) and with the same errors."""
+    state, faults, mv, pct, uptime, errors, _count = _TELEMETRY_HEAD.unpack_from(payload)
+    leads = _LEADS
+    channels = []
+    for setpoint, delivered, lead, impedance, ch_faults in _CHANNEL_TELEMETRY.iter_unpack(
+        payload[_TELEMETRY_HEAD.size :]
+    ):
+        lead_member = leads.get(lead)
+        if lead_member is None:
+            lead_member = _enum(Lead, lead, 0, "TELEMETRY lead")
+        channels.append(
+            ChannelTelemetry(setpoint, delivered, lead_member, impedance, fault_of(ch_faults))
+        )
+    state_member = _STATES.get(state)
+    if state_member is None:
+        state_member = _enum(DeviceState, state, 1, "TELEMETRY state")
+    return Telemetry(state_member, fault_of(faults), mv, pct, uptime, errors, tuple(channels))
+
+
+def _decode_telemetry_checked(payload: bytes) -> Message:
     r = _Reader(payload, "TELEMETRY")
     state, faults, mv, pct, uptime, errors, count = r.unpack(_TELEMETRY_HEAD)
     if count > MAX_CHANNELS_ON_WIRE:
@@ -382,6 +395,51 @@ _TYPE_OF: dict[type, MsgType] = {
     Boot: MsgType.BOOT,
 }
 
+
+def _pack_hello(m: Hello) -> bytes:
+    return _HELLO.pack(m.min_version, m.max_version)
+
+
+def _pack_start(m: Start) -> bytes:
+    return _START.pack(m.channel_mask, m.watchdog_ms)
+
+
+def _pack_nothing(m: Stop | Heartbeat) -> bytes:
+    return b""
+
+
+def _pack_ack(m: Ack) -> bytes:
+    body = b""
+    if isinstance(m.applied, Start):
+        body = _START.pack(m.applied.channel_mask, m.applied.watchdog_ms)
+    elif isinstance(m.applied, Setpoint):
+        body = _pack_setpoint(m.applied)
+    return bytes([m.request_type]) + body
+
+
+def _pack_nak(m: Nak) -> bytes:
+    return _NAK.pack(m.request_type, m.code, m.field)
+
+
+def _pack_boot(m: Boot) -> bytes:
+    return _BOOT.pack(m.reason)
+
+
+#: Payload packers of the exact message classes (what ``encode_payload``'s match does for
+#: each, without walking the match arms one isinstance at a time).
+_PACKERS: dict[type, Callable[[Any], bytes]] = {
+    Hello: _pack_hello,
+    Start: _pack_start,
+    Stop: _pack_nothing,
+    Heartbeat: _pack_nothing,
+    Setpoint: _pack_setpoint,
+    Identity: _pack_identity,
+    Ack: _pack_ack,
+    Nak: _pack_nak,
+    Telemetry: _pack_telemetry,
+    Boot: _pack_boot,
+}
+
 _DECODERS: dict[MsgType, Callable[[bytes], Message]] = {
     MsgType.HELLO: _decode_hello,
     MsgType.START: _decode_start,
@@ -394,3 +452,8 @@ _DECODERS: dict[MsgType, Callable[[bytes], Message]] = {
     MsgType.TELEMETRY: _decode_telemetry,
     MsgType.BOOT: _decode_boot,
 }
+
+#: ``_DECODERS`` by plain type byte, so no enum is made for each frame.
+_DECODER_OF: dict[int, Callable[[bytes], Message]] = {int(k): v for k, v in _DECODERS.items()}
+_LEADS: dict[int, Lead] = {int(m): m for m in Lead}
+_STATES: dict[int, DeviceState] = {int(m): m for m in DeviceState}

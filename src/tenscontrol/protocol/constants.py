@@ -112,6 +112,18 @@ class Fault(IntFlag):
 CHANNEL_FAULTS: Final = Fault.LEAD_OFF | Fault.OVER_DELIVERY | Fault.OVER_CURRENT
 DEVICE_FAULTS: Final = Fault.LOW_BATTERY | Fault.HOST_LOST | Fault.INTERNAL
 
+#: ``Fault(value)`` for each value seen so far (a u8 on the wire: at most 256 entries).
+_FAULT_OF: dict[int, Fault] = {}
+
+
+def fault_of(value: int) -> Fault:
+    """``Fault(value)``, remembered per value: the same member, without calling the flag
+    class (and its pure-Python lookup) for every frame. Thread-safe (a dict store)."""
+    member = _FAULT_OF.get(value)
+    if member is None:
+        member = _FAULT_OF[value] = Fault(value)
+    return member
+
 
 class DeviceState(IntEnum):
     """Device-wide state: IDLE (no output, watchdog off) or RUNNING (watchdog armed)."""

@@ -83,9 +83,9 @@ def decode_frame(stuffed: bytes) -> Frame | FrameFault:
         return FrameFault(FrameFaultKind.STUFFING, len(stuffed), str(error))
     if len(raw) < MIN_RAW_FRAME_LEN:
         return FrameFault(FrameFaultKind.TOO_SHORT, len(stuffed), f"{len(raw)} bytes unstuffed")
-    body, trailer = raw[:-CRC_LEN], raw[-CRC_LEN:]
-    (received,) = _CRC.unpack(trailer)
-    computed = crc32(body)
+    body = raw[:-CRC_LEN]
+    (received,) = _CRC.unpack_from(raw, len(raw) - CRC_LEN)
+    computed = binascii.crc32(body)  # unsigned in Python 3: crc32() without the mask
     if received != computed:
         return FrameFault(
             FrameFaultKind.CRC,
@@ -117,6 +117,17 @@ class FrameDecoder:
         start = 0
         while True:
             end = data.find(DELIMITER, start)
+            if 0 < end - start <= MAX_STUFFED_FRAME_LEN and not self._buffer and not self._overflow:
+                # A whole frame inside ``data`` with nothing held from before: decode it in
+                # place (what _append then _finish do, without copying it into the buffer).
+                whole = decode_frame(data[start:end])
+                if isinstance(whole, Frame):
+                    self.frames_ok += 1
+                else:
+                    self.frame_errors += 1
+                results.append(whole)
+                start = end + 1
+                continue
             chunk = data[start:] if end < 0 else data[start:end]
             self._append(chunk)
             if end < 0:

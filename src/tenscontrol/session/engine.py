@@ -217,7 +217,8 @@ class SessionEngine:
 
     def _on_device_event(self, event: DeviceEvent) -> None:
         self._inbox.append(event)
-        self._waker.wake()
+        if self.device.threaded:  # a manually pumped device runs in the engine's own thread
+            self._waker.wake()
 
     # --- the run -------------------------------------------------------------------------
     def run(self) -> SessionResult:

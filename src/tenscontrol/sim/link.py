@@ -27,6 +27,7 @@ class Pipe:
         self._corrupt = options.corrupt_rate
         self._drop = options.drop_rate
         self._latency = options.latency_ms / 1_000
+        self.latency = self._latency  # seconds every byte spends in this pipe
         self._queue: deque[tuple[float, bytes]] = deque()
         self._frame_start = True
         self._dropping = False
@@ -44,9 +45,12 @@ class Pipe:
 
     def pop_ready(self, now: float) -> bytes:
         """Every byte that has arrived by ``now``."""
+        queue = self._queue
+        if not queue or queue[0][0] > now:
+            return b""
         out = bytearray()
-        while self._queue and self._queue[0][0] <= now:
-            out += self._queue.popleft()[1]
+        while queue and queue[0][0] <= now:
+            out += queue.popleft()[1]
         return bytes(out)
 
     def next_ready_time(self) -> float | None:
@@ -90,9 +94,12 @@ class Link:
 
     def next_ready_time(self) -> float | None:
         """Earliest arrival in either direction, or None."""
-        times = (self.to_device.next_ready_time(), self.to_host.next_ready_time())
-        present = [t for t in times if t is not None]
-        return min(present) if present else None
+        if not self.to_device._queue and not self.to_host._queue:
+            return None  # nothing in flight either way (the common case)
+        to_device, to_host = self.to_device.next_ready_time(), self.to_host.next_ready_time()
+        if to_device is None or to_host is None:
+            return to_host if to_device is None else to_device
+        return to_device if to_device <= to_host else to_host
 
     def clear_all(self) -> None:
         """Forget everything in flight both ways (the port went away)."""

@@ -4,7 +4,8 @@ No I/O, no threads, no clock of its own: the caller feeds host bytes with
 :meth:`DeviceModel.receive`, runs time with :meth:`DeviceModel.advance`, collects the
 device's bytes with :meth:`DeviceModel.take_output` and asks :meth:`DeviceModel.next_event_time`
 when something will next happen on its own (telemetry, watchdog expiry, an injected fault, an
-over-delivery trip), so virtual-time runs can jump straight there.
+over-delivery trip), so virtual-time runs can jump straight there. The answers to host
+requests (HELLO, START, STOP, SET, HEARTBEAT) are in :mod:`tenscontrol.sim.requests`.
 
 Time: ``now`` arguments are monotonic seconds (floats, from the caller's clock); inside, the
 model counts integer microseconds since power-on (its creation), so every limit check and
@@ -26,7 +27,6 @@ from collections.abc import Callable
 from tenscontrol.protocol import (
     PROTOCOL_MAJOR,
     PROTOCOL_MINOR,
-    Ack,
     Boot,
     ChannelTelemetry,
     DeviceState,
@@ -34,22 +34,13 @@ from tenscontrol.protocol import (
     Frame,
     FrameDecoder,
     FrameFault,
-    Hello,
     Identity,
     IdentityFlag,
     Lead,
     Message,
     MsgType,
-    Nak,
-    NakCode,
-    Pattern,
-    PayloadError,
     ResetReason,
-    Setpoint,
-    Start,
     Telemetry,
-    Waveform,
-    decode_payload,
     encode_message,
 )
 from tenscontrol.protocol.constants import (
@@ -57,19 +48,17 @@ from tenscontrol.protocol.constants import (
     IMPEDANCE_OPEN,
     TELEMETRY_PERIOD_MS,
     WATCHDOG_DEFAULT_MS,
-    WATCHDOG_REFRESHING,
+    fault_of,
 )
 from tenscontrol.protocol.vectors import SIM_CHANNEL
 from tenscontrol.sim.channel import SLEW_UA_PER_S, US_PER_S, Channel, ChannelStatus
 from tenscontrol.sim.checks import (
-    SET_FIELDS,
     WATCHDOG_MAX_MS,
     WATCHDOG_MIN_MS,
-    check_set,
-    check_start,
 )
 from tenscontrol.sim.eventlog import EventSink, NullSink
 from tenscontrol.sim.faults import SimOptions
+from tenscontrol.sim.requests import HostRequests
 
 US_PER_MS = 1_000
 MODEL = "TC-SIM-2"
@@ -89,7 +78,7 @@ _OVER_DELIVERY_US = DEVICE_OVER_DELIVERY_MS * US_PER_MS
 _MAX_EVENTS_AT_ONCE = 1_000
 
 
-class DeviceModel:
+class DeviceModel(HostRequests):
     """One simulated TENS device (``TC-SIM-2``), powered on at monotonic time ``now`` (s)."""
 
     def __init__(
@@ -109,6 +98,7 @@ class DeviceModel:
         self._battery_low = False
         self._unplugged = False
         self._out = bytearray()
+        self._last_telemetry: dict[int, ChannelTelemetry] = {}
         self._schedule = self._build_schedule()
         self._next_injection = 0
         self._handlers: dict[int, Callable[[Frame], None]] = {
@@ -149,13 +139,17 @@ class DeviceModel:
                 raise RuntimeError(f"simulated device stuck at {due} us")
             self._step_to(due)
             self._handle_due(due)
-            self._flush_telemetry()
+            if self._telemetry_now:
+                self._flush_telemetry()
         if not self._unplugged and target > self._now_us:
             self._step_to(target)
-            self._flush_telemetry()
+            if self._telemetry_now:
+                self._flush_telemetry()
 
     def take_output(self) -> bytes:
         """Bytes the device has sent since the last call (empty once unplugged)."""
+        if not self._out:
+            return b""
         data = bytes(self._out)
         self._out.clear()
         return data
@@ -184,10 +178,10 @@ class DeviceModel:
     @property
     def all_faults(self) -> Fault:
         """Every latched fault, device-wide and of any channel (as TELEMETRY reports it)."""
-        faults = self._device_faults
+        faults = int(self._device_faults)
         for ch in self._channels:
-            faults |= ch.faults
-        return faults
+            faults |= int(ch.faults)
+        return fault_of(faults)
 
     @property
     def frame_errors(self) -> int:
@@ -239,7 +233,8 @@ class DeviceModel:
 
     # --- time ------------------------------------------------------------------------
     def _us(self, now: float) -> int:
-        return max(int((now - self._t0) * US_PER_S + 0.5), self._now_us)
+        us = int((now - self._t0) * US_PER_S + 0.5)
+        return us if us > self._now_us else self._now_us
 
     def _when(self, us: int | None = None) -> float:
         return self._t0 + (self._now_us if us is None else us) / US_PER_S
@@ -261,25 +256,38 @@ class DeviceModel:
         return sorted(items)
 
     def _next_due_us(self) -> int:
+        # Called several times per host look at the port: plain comparisons, no min().
         due = self._next_telemetry_us
         if self._watchdog_armed:
-            due = min(due, self._watchdog_refreshed_us + self._watchdog_ms * US_PER_MS)
+            expiry = self._watchdog_refreshed_us + self._watchdog_ms * US_PER_MS
+            if expiry < due:
+                due = expiry
         if self._next_injection < len(self._schedule):
-            due = min(due, self._schedule[self._next_injection][0])
+            injection = self._schedule[self._next_injection][0]
+            if injection < due:
+                due = injection
+        now_us = self._now_us
         for ch in self._channels:
-            if ch.over_since_us is not None:
-                due = min(due, ch.over_since_us + _OVER_DELIVERY_US + 1)
-            crossing = ch.crossing_us(self._now_us)
-            if crossing is not None:
-                due = min(due, crossing)
-        return max(due, self._now_us)
+            if ch.over_since_us is not None and ch.over_since_us + _OVER_DELIVERY_US + 1 < due:
+                due = ch.over_since_us + _OVER_DELIVERY_US + 1
+            if ch.over_percent:  # crossing_us is None without injected over-delivery
+                crossing = ch.crossing_us(now_us)
+                if crossing is not None and crossing < due:
+                    due = crossing
+        return due if due > now_us else now_us
 
     def _step_to(self, t_us: int) -> None:
         """Move time to ``t_us``: ramps rise, limit checks run."""
-        self._now_us = max(self._now_us, t_us)
+        if t_us > self._now_us:
+            self._now_us = t_us
+        now_us = self._now_us
         for ch in self._channels:
-            ch.ramp(self._now_us)
-            self._update_delivered(ch)
+            if ch.enabled and ch.output < ch.setpoint:  # else ramp() changes nothing
+                ch.ramp(now_us)
+            # a channel at 0 with no over-delivery running (measured(0) is 0 whatever the
+            # injection): _update_delivered would change nothing
+            if ch.output or ch.delivered or ch.over_since_us is not None:
+                self._update_delivered(ch)
 
     def _update_delivered(self, ch: Channel) -> None:
         """Recompute measured current, log a change, run over-current/over-delivery checks."""
@@ -290,7 +298,8 @@ class DeviceModel:
         if ch.delivered > ch.caps.max_amplitude_ua:
             self._latch_channel(ch, Fault.OVER_CURRENT)
             return
-        if ch.delivered > ch.over_delivery_limit():
+        # the limit is the setpoint plus a margin >= 0: at or below the setpoint, never over
+        if ch.delivered > ch.setpoint and ch.delivered > ch.over_delivery_limit():
             if ch.over_since_us is None:
                 ch.over_since_us = self._now_us
             elif self._now_us - ch.over_since_us > _OVER_DELIVERY_US:
@@ -421,10 +430,6 @@ class DeviceModel:
     def _reply(self, message: Message, seq: int) -> None:
         self._out += encode_message(message, seq, self._version)
 
-    def _nak(self, frame: Frame, code: NakCode, field: int = 0) -> None:
-        self._record("nak", request_type=frame.msg_type, code=code.name, field=field)
-        self._reply(Nak(frame.msg_type, code, field), frame.seq)
-
     def _flush_telemetry(self) -> None:
         if self._telemetry_now and not self._unplugged:
             self._send_telemetry()
@@ -432,16 +437,8 @@ class DeviceModel:
     def _send_telemetry(self) -> None:
         self._telemetry_now = False
         mv, pct = BATTERY_LOW if self._battery_low else BATTERY_OK
-        channels = tuple(
-            ChannelTelemetry(
-                setpoint_ua=ch.setpoint if ch.enabled and not ch.faults else 0,
-                delivered_ua=ch.delivered,
-                lead=ch.lead,
-                impedance_ohm=LEAD_IMPEDANCE_OHM if ch.lead is Lead.OK else IMPEDANCE_OPEN,
-                faults=ch.faults | self._device_faults,
-            )
-            for ch in self._channels
-        )
+        device_faults = int(self._device_faults)
+        channels = tuple(self._channel_telemetry(ch, device_faults) for ch in self._channels)
         self._push(
             Telemetry(
                 state=self._state,
@@ -454,107 +451,29 @@ class DeviceModel:
             )
         )
 
-    # --- host requests -----------------------------------------------------------------
-    def _on_frame(self, frame: Frame) -> None:
-        kind = frame.msg_type
-        if kind != MsgType.HELLO and frame.version != self._version:
-            # answered and otherwise ignored: it does not refresh the watchdog either
-            self._nak(frame, NakCode.UNSUPPORTED_VERSION)
-            return
-        if kind in WATCHDOG_REFRESHING:
-            self._watchdog_refreshed_us = self._now_us
-        handler = self._handlers.get(kind)
-        if handler is None:
-            self._nak(frame, NakCode.UNKNOWN_TYPE)
-            return
-        handler(frame)
-
-    def _decode(self, frame: Frame) -> Message | None:
-        try:
-            return decode_payload(frame.msg_type, frame.payload)
-        except PayloadError as error:
-            self._nak(frame, error.code, error.field)
-            return None
-
-    def _on_hello(self, frame: Frame) -> None:
-        hello = self._decode(frame)
-        if not isinstance(hello, Hello):
-            return
-        speaks = hello.min_version <= PROTOCOL_MAJOR <= hello.max_version
-        selected = PROTOCOL_MAJOR if speaks else 0
-        if selected:
-            self._version = selected
-        self._record("hello", selected_version=selected)
-        self._reply(self.identity(selected), frame.seq)
-
-    def _on_heartbeat(self, frame: Frame) -> None:
-        if self._decode(frame) is not None:
-            self._reply(Ack(MsgType.HEARTBEAT), frame.seq)
-
-    def _on_stop(self, frame: Frame) -> None:
-        if self._decode(frame) is None:
-            return
-        for ch in self._channels:
-            self._zero(ch, disable=True)
-        self._state = DeviceState.IDLE
-        self._watchdog_armed = False
-        self._record("stop")
-        # output is 0 on every channel now; only then the ACK
-        self._reply(Ack(MsgType.STOP), frame.seq)
-
-    def _on_start(self, frame: Frame) -> None:
-        start = self._decode(frame)
-        if not isinstance(start, Start):
-            return
-        mask, watchdog = start.channel_mask, start.watchdog_ms
-        refusal = check_start(
-            mask, watchdog, channels=self._channels, battery_low=self._battery_low
+    def _channel_telemetry(self, ch: Channel, device_faults: int) -> ChannelTelemetry:
+        """Channel ``ch``'s TELEMETRY entry; the previous frame's object when nothing in it
+        changed (it is immutable), so a steady channel costs no new object per frame."""
+        setpoint = ch.setpoint if ch.enabled and not ch.faults else 0
+        faults = int(ch.faults) | device_faults
+        last = self._last_telemetry.get(ch.number)
+        if (
+            last is not None
+            and last.setpoint_ua == setpoint
+            and last.delivered_ua == ch.delivered
+            and last.lead is ch.lead
+            and last.faults == faults
+        ):
+            return last
+        entry = ChannelTelemetry(
+            setpoint_ua=setpoint,
+            delivered_ua=ch.delivered,
+            lead=ch.lead,
+            impedance_ohm=LEAD_IMPEDANCE_OHM if ch.lead is Lead.OK else IMPEDANCE_OPEN,
+            faults=fault_of(faults),
         )
-        if refusal is not None:
-            self._nak(frame, *refusal)
-            return
-        named = [ch for ch in self._channels if mask >> (ch.number - 1) & 1]
-        for ch in named:
-            self._zero(ch, disable=True)
-            ch.faults = Fault.NONE
-            ch.enabled = True
-        self._device_faults &= ~(Fault.HOST_LOST | Fault.INTERNAL | Fault.LOW_BATTERY)
-        self._watchdog_ms = watchdog or WATCHDOG_DEFAULT_MS
-        self._watchdog_armed = True
-        self._watchdog_refreshed_us = self._now_us
-        self._state = DeviceState.RUNNING
-        self._record("start", channel_mask=mask, watchdog_ms=self._watchdog_ms)
-        self._reply(Ack(MsgType.START, Start(mask, self._watchdog_ms)), frame.seq)
-
-    def _on_set(self, frame: Frame) -> None:
-        if len(frame.payload) != SET_FIELDS.size:
-            self._nak(frame, NakCode.BAD_LENGTH)
-            return
-        fields = SET_FIELDS.unpack(frame.payload)
-        refusal = check_set(
-            fields,
-            running=self._state is DeviceState.RUNNING,
-            channels=self._channels,
-            device_faults=self._device_faults,
-        )
-        if refusal is not None:
-            self._nak(frame, *refusal)
-            return
-        number, amp, rate, width, wave, pattern, burst, pulses = fields
-        applied = Setpoint(
-            number, amp, rate, width, Waveform(wave), Pattern(pattern), burst, pulses
-        )
-        ch = self._channels[number - 1]
-        if not ch.faults and not self._device_faults:
-            ch.applied = applied
-            self._apply_setpoint(ch, amp)
-        self._record("set", channel=number, amplitude_ua=amp, rate_mhz=rate, width_us=width)
-        self._reply(Ack(MsgType.SET, applied), frame.seq)
-
-    def _apply_setpoint(self, ch: Channel, amp: int) -> None:
-        """New setpoint in force now: drop at once, or ramp up from here."""
-        ch.set_setpoint(amp, self._now_us)
-        self._update_delivered(ch)
+        self._last_telemetry[ch.number] = entry
+        return entry
 
     def _record(self, event: str, **fields: object) -> None:
         self._sink.record(self._when(), event, **fields)

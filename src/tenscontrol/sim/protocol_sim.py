@@ -61,8 +61,16 @@ class Serial(SerialBase):
         self._device: SimulatedDevice | None = None
         self._clock: Clock = RealClock()
         self._rx = bytearray()
-        self._cond = threading.Condition()
+        # ``with self._lock`` holds the condition's own lock without the pure-Python
+        # Condition.__enter__/__exit__ wrappers (the port is entered several times per frame).
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
         self._cancelled = False
+        # Clock time the device was last run up to with nothing sent since (None: run it on
+        # the next call). Running it again at the same instant changes nothing, so the port
+        # skips that; the host looks at the port several times per instant.
+        self._pumped_at: float | None = None
+        self._virtual = False
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     # --- attributes for tests ----------------------------------------------------------
@@ -103,7 +111,9 @@ class Serial(SerialBase):
                 )
             clock = found
         self._clock = clock
+        self._virtual = not isinstance(clock, RealClock)
         self._device = SimulatedDevice(options, clock)
+        self._pumped_at = None
         self._rx.clear()
         self.is_open = True
 
@@ -113,10 +123,11 @@ class Serial(SerialBase):
 
     def close(self) -> None:
         """Close the port; the simulated device powers off. Idempotent."""
-        with self._cond:
+        with self._lock:
             if self._device is not None:
                 self._device.close()
             self._device = None
+            self._pumped_at = None
             self.is_open = False
             self._cond.notify_all()
 
@@ -135,66 +146,75 @@ class Serial(SerialBase):
     @property
     def in_waiting(self) -> int:
         """Bytes the device has sent that are ready to read."""
-        with self._cond:
-            self._pump()
+        with self._lock:
+            if self._clock.monotonic() != self._pumped_at:  # else nothing can have changed
+                self._pump()
             return len(self._rx)
 
     def read(self, size: int = 1, /) -> bytes:
         """Read up to ``size`` bytes, waiting at most ``timeout`` seconds of clock time."""
-        with self._cond:
+        with self._lock:
             device = self._pump()
-            timeout = self.timeout
-            deadline = None if timeout is None else self._clock.monotonic() + timeout
-            virtual = not isinstance(self._clock, RealClock)
-            while len(self._rx) < size:
-                if self._cancelled:
-                    break
-                now = self._clock.monotonic()
-                if deadline is not None and now >= deadline:
-                    break
-                wake = device.next_time()
-                if deadline is not None:
-                    wake = min(wake, deadline)
-                if virtual:
-                    self._clock.sleep_until(wake)
-                else:
-                    self._cond.wait(min(max(wake - now, 0.0), 1.0))
-                device = self._pump()
+            rx, clock = self._rx, self._clock
+            if len(rx) < size:
+                timeout = self.timeout
+                deadline = None if timeout is None else clock.monotonic() + timeout
+                while len(rx) < size:
+                    if self._cancelled:
+                        break
+                    now = clock.monotonic()
+                    if deadline is not None and now >= deadline:
+                        break
+                    wake = device.next_time()
+                    if deadline is not None and deadline < wake:
+                        wake = deadline
+                    if self._virtual:
+                        clock.sleep_until(wake)
+                    else:
+                        self._cond.wait(min(max(wake - now, 0.0), 1.0))
+                    device = self._pump()
             self._cancelled = False
-            data = bytes(self._rx[:size])
-            del self._rx[:size]
+            if size >= len(rx):
+                data = bytes(rx)
+                rx.clear()
+            else:
+                data = bytes(rx[:size])
+                del rx[:size]
             return data
 
     def cancel_read(self) -> None:
         """End a blocking :meth:`read` now (or the next one), as pyserial's POSIX port does."""
-        with self._cond:
+        with self._lock:
             self._cancelled = True
             self._cond.notify_all()
 
     def write(self, b: ReadableBuffer, /) -> int:
         """Send bytes to the device; they arrive after the link's latency."""
         data = bytes(b)
-        with self._cond:
+        with self._lock:
             device = self._pump()
-            self._rx += device.host_write(data, self._clock.monotonic())
+            now = self._clock.monotonic()
+            self._pumped_at = None
+            self._rx += device.host_write(data, now)
             self._check_plugged(device)
+            self._pumped_at = now  # host_write ran the device up to ``now``
             self._cond.notify_all()
         return len(data)
 
     def flush(self) -> None:
         """Writes are never buffered here."""
-        with self._cond:
+        with self._lock:
             self._pump()
 
     def reset_input_buffer(self) -> None:
         """Discard what the device sent and the host has not read."""
-        with self._cond:
+        with self._lock:
             self._pump()
             self._rx.clear()
 
     def reset_output_buffer(self) -> None:
         """Nothing is ever waiting to be written."""
-        with self._cond:
+        with self._lock:
             self._pump()
 
     # --- helpers -------------------------------------------------------------------------
@@ -203,8 +223,12 @@ class Serial(SerialBase):
         device = self._device
         if device is None or not self.is_open:
             raise PortNotOpenError()
-        self._rx += device.pump(self._clock.monotonic())
-        self._check_plugged(device)
+        now = self._clock.monotonic()
+        if now != self._pumped_at:
+            self._pumped_at = None
+            self._rx += device.pump(now)
+            self._check_plugged(device)
+            self._pumped_at = now  # only once plugged: an unplugged port raises every call
         return device
 
     def _check_plugged(self, device: SimulatedDevice) -> None:
