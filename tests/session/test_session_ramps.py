@@ -12,7 +12,13 @@ from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from tenscontrol import hard_limits as hl
-from tenscontrol.session.ramps import FOLLOW_UA_PER_S, RAMP_DOWN_MS, ChannelRamp, output_ua
+from tenscontrol.session.ramps import (
+    FOLLOW_UA_PER_S,
+    RAMP_DOWN_MS,
+    ChannelRamp,
+    apply_command,
+    output_ua,
+)
 
 SOFT = 10_000
 
@@ -214,3 +220,20 @@ class RampMachine(RuleBasedStateMachine):
 
 TestRamps = RampMachine.TestCase
 TestRamps.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)
+
+
+def test_commands_name_what_they_did_per_channel() -> None:
+    ramps = {n: ChannelRamp(n, 50_000, SOFT, 10_000) for n in (1, 2)}
+    for ramp in ramps.values():
+        ramp.start(0)
+    assert apply_command(ramps, "up", 3, None, 0) == [
+        (3, "refused", {"command": "up", "why": "no such channel"})
+    ]
+    assert apply_command(ramps, "set", 1, 12_000, 0) == [
+        (1, "command", {"command": "set", "target_ua": 12_000, "value_ua": 12_000})
+    ]
+    paused = apply_command(ramps, "pause", None, None, 0)
+    assert [(n, outcome) for n, outcome, _ in paused] == [(1, "command"), (2, "command")]
+    assert all(r.paused for r in ramps.values())
+    [(_, outcome, data)] = apply_command(ramps, "reboot", 1, None, 0)
+    assert (outcome, data["why"]) == ("refused", "unknown command 'reboot'")

@@ -55,7 +55,7 @@ from tenscontrol.session.events import Event, EventCallback, SessionResult, Snap
 from tenscontrol.session.limits import build_limits
 from tenscontrol.session.output import ChannelIO
 from tenscontrol.session.paths import config_path
-from tenscontrol.session.ramps import ChannelRamp
+from tenscontrol.session.ramps import ChannelRamp, apply_command
 from tenscontrol.session.recorder import Recorder, header, open_recorder
 from tenscontrol.session.signals import Waker
 from tenscontrol.session.snapshot import SnapshotInputs, build_snapshot
@@ -324,33 +324,13 @@ class SessionEngine:
     def _apply(
         self, kind: str, channel: int | None, value: int | None, origin: str | None
     ) -> set[int]:
-        now = self._now_ms()
         tag: dict[str, object] = {} if origin is None else {"origin": origin}
-        if channel is not None and channel not in self._ramps:
-            self._emit("refused", channel, {"command": kind, "why": "no such channel", **tag})
-            return set()
-        targets = self.channels if channel is None else (channel,)
-        for n in targets:
-            ramp = self._ramps[n]
-            why: str | None = None
-            if kind == "up":
-                why = ramp.up(now)
-            elif kind == "down":
-                why = ramp.down(now)
-            elif kind == "set":
-                why = ramp.set_to(now, value if value is not None else -1)
-            elif kind == "pause":
-                ramp.pause(now)
-            elif kind == "resume":
-                ramp.resume(now)
-            data: dict[str, object] = {"command": kind, "target_ua": ramp.target_ua}
-            if value is not None:
-                data["value_ua"] = value
-            if why is not None:
-                data["why"] = why
-            data.update(tag)
-            self._emit("refused" if why else "command", n, data)
-        return set(targets)
+        changed: set[int] = set()
+        for n, outcome, data in apply_command(self._ramps, kind, channel, value, self._now_ms()):
+            self._emit(outcome, n, {**data, **tag})
+            if n in self._ramps:
+                changed.add(n)
+        return changed
 
     def _lower_now(self, channels: set[int]) -> None:
         """Send at once any channel whose output must drop (pause, down, lower set-to)."""

@@ -196,3 +196,46 @@ class ChannelRamp:
         self.level_ua = min(self.level_ua, target_ua)
         self._anchor = (now_ms, self.level_ua)
         self._refresh(now_ms)
+
+
+#: What applying one command to one channel did: (channel, "command" or "refused", data).
+CommandOutcome = tuple[int, str, dict[str, object]]
+
+
+def apply_command(
+    ramps: dict[int, ChannelRamp],
+    kind: str,
+    channel: int | None,
+    value: int | None,
+    now_ms: int,
+) -> list[CommandOutcome]:
+    """Apply a person's command (up, down, set, pause, resume) to ``channel`` (None: all).
+
+    ``value`` is the uA of a "set". One outcome per channel touched, with the data of its
+    ``command`` (accepted) or ``refused`` event; a channel not in ``ramps`` is refused.
+    """
+    if channel is not None and channel not in ramps:
+        return [(channel, "refused", {"command": kind, "why": "no such channel"})]
+    outcomes: list[CommandOutcome] = []
+    for n in sorted(ramps) if channel is None else (channel,):
+        ramp = ramps[n]
+        why: str | None = None
+        if kind == "up":
+            why = ramp.up(now_ms)
+        elif kind == "down":
+            why = ramp.down(now_ms)
+        elif kind == "set":
+            why = ramp.set_to(now_ms, value if value is not None else -1)
+        elif kind == "pause":
+            ramp.pause(now_ms)
+        elif kind == "resume":
+            ramp.resume(now_ms)
+        else:
+            why = f"unknown command {kind!r}"
+        data: dict[str, object] = {"command": kind, "target_ua": ramp.target_ua}
+        if value is not None:
+            data["value_ua"] = value
+        if why is not None:
+            data["why"] = why
+        outcomes.append((n, "refused" if why else "command", data))
+    return outcomes
