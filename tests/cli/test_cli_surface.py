@@ -12,13 +12,16 @@ import pytest
 from click.testing import CliRunner
 
 from tenscontrol import __version__
-from tenscontrol.cli.main import cli
+from tenscontrol.cli.main import COMMANDS, cli
 
 
 def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command and sub-command, as argument paths."""
+    ctx = click.Context(group)
     paths: list[tuple[str, ...]] = []
-    for name, command in sorted(group.commands.items()):
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         paths.append((*prefix, name))
         if isinstance(command, click.Group):
             paths.extend(command_paths(command, (*prefix, name)))
@@ -42,6 +45,30 @@ def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
     assert result.exit_code == 0, result.output
     assert "Example" in result.output
     assert f"tens {' '.join(path)}" in result.output.split("Example", 1)[1]
+
+
+def test_top_level_help_lists_every_command_with_its_line() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name, (_, _, short_help) in COMMANDS.items():
+        assert f"{name}  " in result.output
+        assert short_help in result.output.replace("\n" + " " * 14, " ")
+
+
+def test_help_version_and_completion_do_not_load_the_heavy_modules() -> None:
+    """Start-up: sub-commands (pydantic, rich, pyserial) are imported only when they run."""
+    code = (
+        "import sys\n"
+        "from tenscontrol.cli.main import COMMANDS, cli\n"
+        "try:\n"
+        "    cli(['--help'], prog_name='tens')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('pydantic', 'rich', 'serial') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
 
 
 def test_version() -> None:
