@@ -140,22 +140,8 @@ def build_limits(
             reason = _device_refuses(dev, phase, index, n)
             if reason is not None:
                 raise UserInputError(f"device capabilities: {reason}")
-        links: list[tuple[str, int]] = [
-            ("hard ceiling", hl.MAX_AMPLITUDE_UA),
-            ("device capability", dev.max_amplitude_ua),
-        ]
-        cap = caps.cap(n)
-        if cap is not None:
-            links.append(("user cap", cap))
-        links.append(("profile ceiling", channel.ceiling_ua))
-        ceiling = min(value for _, value in links)
-        binding = [name for name, value in links if value == ceiling][-1]
-        target = intensities_ua.get(n)
-        if target is not None and not 0 <= target <= ceiling:
-            raise UserInputError(
-                f"channel {n}: intensity {target} uA is above the {binding} of {ceiling} uA",
-                hint="ask for less, or change that limit",
-            )
+        links = _links(channel.number, channel.ceiling_ua, caps, dev.max_amplitude_ua)
+        ceiling, binding = _ceiling_under(links, n, intensities_ua.get(n))
         ranges = [_phase_ranges(p) for p in profile.phases]
         bursts = [p for p in profile.phases if p.pattern == "burst"]
         channels[n] = ChannelLimits(
@@ -204,20 +190,38 @@ def check_before_device(
     ceilings: dict[int, int] = {}
     for channel in profile.channels:
         n = channel.number
-        links = [("hard ceiling", hl.MAX_AMPLITUDE_UA), ("profile ceiling", channel.ceiling_ua)]
-        cap = caps.cap(n)
-        if cap is not None:
-            links.insert(1, ("user cap", cap))
-        ceiling = min(value for _, value in links)
-        binding = [name for name, value in links if value == ceiling][-1]
-        target = intensities_ua.get(n)
-        if target is not None and not 0 <= target <= ceiling:
-            raise UserInputError(
-                f"channel {n}: intensity {target} uA is above the {binding} of {ceiling} uA",
-                hint="ask for less, or change that limit",
-            )
-        ceilings[n] = ceiling
+        links = _links(n, channel.ceiling_ua, caps, None)
+        ceilings[n], _ = _ceiling_under(links, n, intensities_ua.get(n))
     _recheck_dose(profile, ceilings)
+
+
+def _links(
+    channel: int, profile_ua: int, caps: UserCaps, device_ua: int | None
+) -> list[tuple[str, int]]:
+    """The amplitude links of ``channel``'s chain, widest first (device: None if unknown)."""
+    links = [("hard ceiling", hl.MAX_AMPLITUDE_UA)]
+    if device_ua is not None:
+        links.append(("device capability", device_ua))
+    cap = caps.cap(channel)
+    if cap is not None:
+        links.append(("user cap", cap))
+    links.append(("profile ceiling", profile_ua))
+    return links
+
+
+def _ceiling_under(
+    links: list[tuple[str, int]], channel: int, target_ua: int | None
+) -> tuple[int, str]:
+    """The chain's ceiling in uA and the link that sets it; a starting intensity above it
+    (or below 0) is refused naming that link."""
+    ceiling = min(value for _, value in links)
+    binding = [name for name, value in links if value == ceiling][-1]
+    if target_ua is not None and not 0 <= target_ua <= ceiling:
+        raise UserInputError(
+            f"channel {channel}: intensity {target_ua} uA is above the {binding} of {ceiling} uA",
+            hint="ask for less, or change that limit",
+        )
+    return ceiling, binding
 
 
 def _recheck_dose(profile: Profile, ceilings_ua: dict[int, int]) -> None:
