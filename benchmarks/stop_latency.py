@@ -76,14 +76,20 @@ def report(name: str, samples: list[float]) -> None:
     print(f"{name:<28} n={len(samples):<4} median {median_ms:6.2f} ms   p99 {p99_ms:6.2f} ms")
 
 
+def measure(trials: int) -> tuple[list[float], list[float]]:
+    """(raw round trips, stop latencies) in seconds, on one ``tens simulate --pty`` process."""
+    with SimulatorProcess(["--pty"]) as simulator:
+        raw = raw_round_trips(simulator.port, trials)
+        stops = stop_latencies(simulator.port, trials)
+    return raw, stops
+
+
 def main() -> None:
     """Measure both on one simulator process."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=200)
     args = parser.parse_args()
-    with SimulatorProcess(["--pty"]) as simulator:
-        raw = raw_round_trips(simulator.port, args.trials)
-        stops = stop_latencies(simulator.port, args.trials)
+    raw, stops = measure(args.trials)
     report("raw pty round trip", raw)
     report("stop() to confirmed 0", stops)
 

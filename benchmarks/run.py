@@ -1,0 +1,323 @@
+"""Every benchmark in one run: a table of figure | value | baseline | target | met?.
+
+Run: ``python benchmarks/run.py [--quick | --full] [--busy-session-min N] [--json FILE]``.
+Prints the machine first, then runs (progress on stderr):
+
+- stop latency (``stop_latency.py``): ``stop()`` -> device-confirmed 0 over a pty to
+  ``tens simulate --pty``, next to the raw pty round trip (baseline); target p99 <= 5 ms;
+- host loss (``host_loss.py``): ``kill -9`` of a delivering ``tens start`` -> 0 on every
+  channel in the simulator's log, idle and with two CPU burners, next to the watchdog the
+  host asked for (baseline); target worst <= watchdog + 100 ms; then an N-minute session
+  with two CPU burners that must not trip the watchdog (N: ``--busy-session-min``, default
+  10 with ``--full`` and 1 otherwise);
+- setpoint timing (``setpoint_timing.py``, over a pty): SET on the wire - due time;
+  target p99 <= 5 ms;
+- session cost (``session_cost.py``): ``tens start`` CPU per minute and peak RSS; targets
+  <= 1.2 CPU s/min (2 % of a core), <= 80 MB; the simulator's cost for information;
+- start-up (``startup_time.py``): ``tens --help`` and ``import tenscontrol``, fresh
+  processes, next to ``python -c pass`` (baseline); target max <= 150 ms;
+- virtual time (``virtual_session.py``): 60-minute session on a virtual clock; target
+  <= 2 s wall;
+- codec (``codec_throughput.py``): SET and TELEMETRY frames encoded+decoded per second.
+
+``--quick`` runs fewer trials and shorter sessions (a smoke run: the "met?" column then
+says less). ``--json FILE`` writes the machine, the rows and the raw figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import codec_throughput
+import host_loss
+import session_cost
+import setpoint_timing
+import startup_time
+import stop_latency
+import virtual_session
+from bench_procs import percentile
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table; ``met`` is None where there is no target."""
+
+    figure: str
+    value: str
+    baseline: str = "-"
+    target: str = "-"
+    met: bool | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much of each benchmark to run."""
+
+    stop_trials: int
+    loss_trials: int
+    busy_session_min: float
+    setpoint_s: int
+    cost_s: float
+    startup_runs: int
+    virtual_min: int
+    codec_frames: int
+
+
+NORMAL = Settings(200, 20, 1.0, 60, 60.0, 10, 60, 50_000)
+QUICK = Settings(50, 3, 1.0, 10, 15.0, 3, 60, 10_000)
+
+
+def machine() -> dict[str, str]:
+    """CPU model, cores, Python version and OS of this machine."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "os": platform.platform(),
+    }
+
+
+def ms(seconds: float) -> str:
+    """Seconds as a millisecond figure."""
+    return f"{seconds * 1_000:.2f} ms"
+
+
+def at_most(value: float, limit: float) -> bool:
+    """Whether ``value`` meets a ``<= limit`` target."""
+    return value <= limit
+
+
+# --- the benchmarks: each returns its rows and its raw figures ------------------------------
+Result = tuple[list[Row], dict[str, Any]]
+
+
+def bench_stop(s: Settings) -> Result:
+    """Stop latency over a pty, next to the raw pty round trip."""
+    raw, stops = stop_latency.measure(s.stop_trials)
+    n = f"n={len(stops)}"
+    p99 = percentile(stops, 0.99)
+    rows = [
+        Row(f"stop latency, median ({n})", ms(statistics.median(stops)),
+            f"raw pty round trip {ms(statistics.median(raw))}"),
+        Row(f"stop latency, p99 ({n})", ms(p99), f"raw pty round trip {ms(percentile(raw, 0.99))}",
+            "p99 <= 5 ms", at_most(p99, 0.005)),
+    ]  # fmt: skip
+    return rows, {"raw_round_trip_s": raw, "stop_s": stops}
+
+
+def bench_host_loss(s: Settings) -> Result:
+    """kill -9 of a delivering host, idle and busy, then the busy session."""
+    rows: list[Row] = []
+    raw: dict[str, Any] = {}
+    for label, busy in (("idle", False), ("2 CPU burners", True)):
+        results = host_loss.trials(s.loss_trials, busy=busy)
+        raw[label] = [asdict(r) for r in results]
+        watchdog_ms = max(r.watchdog_ms for r in results)
+        limit_s = (watchdog_ms + 100) / 1_000
+        zero = [r.zero_s for r in results]
+        seen = [r.seen_s for r in results]
+        trips = sum(1 for r in results if r.watchdog_s is not None)
+        base = f"watchdog {watchdog_ms} ms (START)"
+        target = f"<= {watchdog_ms + 100} ms"
+        n = f"n={len(results)}"
+        rows.append(Row(
+            f"host loss, {label}: kill -9 -> log 0, worst ({n}, {trips} watchdog trips)",
+            f"{max(zero) * 1_000:.1f} ms (median {statistics.median(zero) * 1_000:.1f})",
+            base, target, at_most(max(zero), limit_s),
+        ))  # fmt: skip
+        rows.append(Row(
+            f"host loss, {label}: kill -9 -> 0-line seen in log file, worst ({n})",
+            f"{max(seen) * 1_000:.1f} ms (median {statistics.median(seen) * 1_000:.1f})",
+            base, target, at_most(max(seen), limit_s),
+        ))  # fmt: skip
+    session = host_loss.busy_session(s.busy_session_min)
+    raw["busy_session"] = asdict(session)
+    ok = session.watchdog_trips == 0 and session.exit_code == 0 and session.reason == "completed"
+    rows.append(Row(
+        f"{s.busy_session_min:g}-min session, 2 CPU burners: watchdog trips",
+        f"{session.watchdog_trips} ({session.minutes:.2f} min run, exit {session.exit_code} "
+        f"{session.reason}; longest host frame gap {session.max_frame_gap_ms:.1f} ms)",
+        f"watchdog {session.watchdog_ms} ms", "0 trips", ok,
+    ))  # fmt: skip
+    return rows, raw
+
+
+def bench_setpoint(s: Settings) -> Result:
+    """Setpoint lateness over a pty to ``tens simulate``."""
+    timing = setpoint_timing.measure(s.setpoint_s, pty=True)
+    wire, calls = timing.wire_s, timing.calls_s
+    where = f"pty, {s.setpoint_s} s, n={len(wire)}, {timing.skipped_ticks} ticks skipped"
+    p99 = percentile(wire, 0.99)
+    rows = [
+        Row(f"setpoint lateness (SET on the wire - due), median ({where})",
+            ms(statistics.median(wire)), f"engine->driver {ms(statistics.median(calls))}"),
+        Row(f"setpoint lateness (SET on the wire - due), p99 ({where})", ms(p99),
+            f"engine->driver {ms(percentile(calls, 0.99))}", "p99 <= 5 ms", at_most(p99, 0.005)),
+    ]  # fmt: skip
+    return rows, asdict(timing)
+
+
+def bench_cost(s: Settings) -> Result:
+    """CPU and memory of ``tens start`` (and, for information, of the simulator)."""
+    host, sim = session_cost.measure(s.cost_s)
+    window = f"{host.steady_wall_s:.0f} s steady"
+    rows: list[Row] = []
+    per_min = host.cpu_s_per_min
+    if per_min is not None:
+        rows.append(Row(
+            f"session cost: tens start CPU per minute ({window})",
+            f"{per_min:.3f} CPU s/min ({per_min / 60:.2%} of a core)", "-",
+            "<= 1.2 CPU s/min (2 %)", at_most(per_min, 1.2),
+        ))  # fmt: skip
+    if host.total_cpu_s is not None:
+        rows.append(Row(
+            "session cost: tens start whole process (start-up and stop included)",
+            f"{host.total_cpu_s:.2f} CPU s in {host.total_wall_s:.1f} s "
+            f"(start-up etc. {host.startup_cpu_s or 0:.2f} CPU s)",
+        ))  # fmt: skip
+    if host.peak_rss_mb is not None:
+        rows.append(Row("session cost: tens start peak RSS", f"{host.peak_rss_mb:.1f} MB", "-",
+                        "<= 80 MB", at_most(host.peak_rss_mb, 80)))  # fmt: skip
+    sim_min = sim.cpu_s_per_min
+    rows.append(Row(
+        f"(info) tens simulate CPU per minute ({window}), peak RSS",
+        ("n/a" if sim_min is None else f"{sim_min:.3f} CPU s/min")
+        + ("" if sim.peak_rss_mb is None else f", {sim.peak_rss_mb:.1f} MB"),
+    ))  # fmt: skip
+    raw = {"tens_start": asdict(host), "tens_simulate": asdict(sim)}
+    return rows, raw
+
+
+def bench_startup(s: Settings) -> Result:
+    """Start-up wall time of fresh processes."""
+    times = startup_time.measure(s.startup_runs)
+    bare = times["python -c pass"]
+    base = f"python -c pass {statistics.median(bare) * 1_000:.1f} ms"
+    rows = []
+    for name in ("tens --help", "import tenscontrol"):
+        samples = times[name]
+        rows.append(Row(
+            f"start-up: {name} (n={len(samples)}, fresh processes)",
+            f"median {statistics.median(samples) * 1_000:.1f} ms, max {max(samples) * 1_000:.1f}, "
+            f"first {samples[0] * 1_000:.1f}",
+            base, "max <= 150 ms", at_most(max(samples), 0.150),
+        ))  # fmt: skip
+    raw: dict[str, Any] = {"wall_s": times}
+    if max(times["tens --help"]) > 0.150:
+        costs = startup_time.import_costs()
+        raw["import_tenscontrol_cli_top_packages_ms"] = startup_time.top_packages(costs, 5)
+        raw["import_tenscontrol_cli_top_modules_ms"] = sorted(costs, key=lambda c: -c[1])[:5]
+        top = ", ".join(f"{name} {own:.0f}" for name, own in startup_time.top_packages(costs, 5))
+        rows.append(Row("(info) import tenscontrol.cli: top self time by package, ms", top))
+    return rows, raw
+
+
+def bench_virtual(s: Settings) -> Result:
+    """A long session in virtual time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, reason, size = virtual_session.run(s.virtual_min, Path(tmp))
+    limit = 2.0 * s.virtual_min / 60
+    row = Row(f"virtual time: {s.virtual_min}-min session on sim:// virtual clock, wall",
+              f"{wall:.2f} s ({reason}, log {size} B)", "-", f"<= {limit:g} s",
+              at_most(wall, limit))  # fmt: skip
+    return [row], {"wall_s": wall, "reason": reason, "log_bytes": size}
+
+
+def bench_codec(s: Settings) -> Result:
+    """Frames encoded+decoded per second."""
+    results = codec_throughput.measure_all(s.codec_frames)
+    rows = [
+        Row(f"codec: {r.name} encode+decode ({r.frame_bytes} B/frame)", f"{r.both:,.0f} frames/s",
+            f"encode {r.encode:,.0f}/s, decode {r.decode:,.0f}/s")
+        for r in results
+    ]  # fmt: skip
+    return rows, {"rates": [asdict(r) for r in results]}
+
+
+BENCHMARKS: list[tuple[str, Callable[[Settings], Result]]] = [
+    ("stop latency", bench_stop),
+    ("host loss", bench_host_loss),
+    ("setpoint timing", bench_setpoint),
+    ("session cost", bench_cost),
+    ("start-up", bench_startup),
+    ("virtual time", bench_virtual),
+    ("codec", bench_codec),
+]
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as a Markdown table."""
+    header = ("figure", "value", "baseline", "target", "met?")
+    cells = [header] + [
+        (r.figure, r.value, r.baseline, r.target, {True: "yes", False: "NO", None: "-"}[r.met])
+        for r in rows
+    ]
+    return "\n".join(
+        "| " + " | ".join(line) + " |" for line in [cells[0], ("---",) * 5, *cells[1:]]
+    )
+
+
+def main() -> None:
+    """Run every benchmark and print the table."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    speed = parser.add_mutually_exclusive_group()
+    speed.add_argument("--quick", action="store_true", help="fewer trials, shorter runs")
+    speed.add_argument("--full", action="store_true", help="10-minute busy session")
+    parser.add_argument("--busy-session-min", type=float, help="busy session length (minutes)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the results to FILE")
+    args = parser.parse_args()
+    settings = QUICK if args.quick else NORMAL
+    minutes = args.busy_session_min
+    if minutes is None:
+        minutes = 10.0 if args.full else 1.0
+    settings = Settings(**{**asdict(settings), "busy_session_min": minutes})
+
+    info = machine()
+    mode = "quick" if args.quick else "full" if args.full else "normal"
+    print(f"machine: {info['cpu']}, {info['cores']} cores, {info['python']}, {info['os']}")
+    print(f"mode: {mode}; {settings}", flush=True)
+    rows: list[Row] = []
+    raw: dict[str, Any] = {}
+    began = time.monotonic()
+    for name, bench in BENCHMARKS:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        t0 = time.monotonic()
+        try:
+            got, raw[name] = bench(settings)
+        except Exception as error:
+            traceback.print_exc()
+            got, raw[name] = [Row(name, f"error: {error}", met=False)], {"error": repr(error)}
+        rows.extend(got)
+        print(f"  {name}: {time.monotonic() - t0:.1f} s", file=sys.stderr, flush=True)
+    print(table(rows))
+    print(f"total {time.monotonic() - began:.0f} s")
+    if args.json:
+        document = {"machine": info, "mode": mode, "settings": asdict(settings),
+                    "rows": [asdict(r) for r in rows], "raw": raw}  # fmt: skip
+        args.json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
