@@ -20,7 +20,7 @@ TORN = "20300101T000000Z-calf"
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two simulated low-back sessions (a lead comes off in the first) and a torn calf log."""
     base = tmp_path_factory.mktemp("report")
-    real_session(base, "lead_off=1@12")
+    real_session(base, "lead_off=1@12.05")
     real_session(base, "unplug_at=8", intensity_ua=10_000)
     torn_session(base / "data", TORN)
     return base / "data"
@@ -101,7 +101,7 @@ def test_json_has_the_same_data_in_integer_units(home: Path) -> None:
     kinds = [e["event"] for e in data["events"]]
     assert kinds == ["start", "lead", "stop", "end"]
     assert data["events"][1] == {
-        "t_ms": 12_000, "event": "lead", "channel": 1, "text": "lead channel 1: off",
+        "t_ms": 12_030, "event": "lead", "channel": 1, "text": "lead channel 1: off",
     }  # fmt: skip
 
 

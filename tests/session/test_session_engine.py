@@ -153,7 +153,7 @@ def test_over_delivery_trips_the_host_before_the_device(tmp_path: Path) -> None:
     sim = rig.sim_events()
     injected = next(device_s(e) for e in sim if e["event"] == "overdeliver")
     stopped = next(device_s(e) for e in sim if e["event"] == "stop" and device_s(e) >= injected)
-    assert 0.1 <= stopped - injected <= 0.15
+    assert 0.1 - 1e-6 <= stopped - injected <= 0.15  # third excessive frame (float stamps)
     assert not [e for e in sim if e["event"] == "fault"]  # the device never had to latch
     fault = events_of(result.log_path, "fault")[0]
     assert fault["source"] == "host"

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 
 import serial
@@ -208,9 +208,14 @@ class TensDevice:
             raise _nak_error(Stop(), pending.response)
         self._core.armed = False
 
-    def wait(self, seconds: float) -> None:
+    def wait(self, seconds: float, until: Callable[[], bool] | None = None) -> None:
         """Let ``seconds`` pass on the device clock, keeping the link alive, then raise the
-        link's failure if it has one."""
+        link's failure if it has one.
+
+        ``until`` (manual mode only): return as soon as it is true, checked after each
+        frame handled (e.g. "a telemetry event is waiting"), so the caller reacts at the
+        frame's instant instead of at the end of the wait.
+        """
         deadline = self.clock.monotonic() + seconds
         if self.threaded and isinstance(self.clock, RealClock):
             self._core.failed.wait(max(0.0, seconds))  # returns early if the link fails
@@ -219,6 +224,8 @@ class TensDevice:
         else:
             while self.clock.monotonic() < deadline and not self._core.port_lost:
                 self._pump_once(deadline)
+                if until is not None and until():
+                    break
         self.check()
 
     def check(self) -> None:

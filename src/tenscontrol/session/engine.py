@@ -16,8 +16,9 @@ Threading and waiting model:
 * Between due times the engine waits interruptibly: with a threaded driver on a
   :class:`~tenscontrol.session.signals.Waker` (``select`` on a socket pair; a stop, a command or a
   telemetry frame wakes it at once); with a manually pumped driver (virtual time) by
-  ``device.wait`` in slices of at most one telemetry period, so the link is pumped and
-  telemetry is checked at least every 50 ms of device time.
+  ``device.wait(until=...)``, which pumps the link and returns at the first frame that
+  leaves work for the engine (a telemetry frame: every 50 ms of device time), a command
+  or a stop.
 * Safety reactions do not wait for a tick: a lead-off zeroes its channel, an over-delivery
   or a fatal link error stops the device, a pause or a lower intensity is sent at once.
 
@@ -62,9 +63,8 @@ from tenscontrol.session.snapshot import SnapshotInputs, build_snapshot
 
 log = logging.getLogger(__name__)
 
-#: Setpoint rate: 10 Hz. Longest wait slice when pumping the link by hand: 50 ms.
+#: Setpoint rate: 10 Hz.
 DEFAULT_PERIOD_MS = 100
-PUMP_SLICE_MS = 50
 
 #: (kind, channel, value in uA, origin).
 Command = tuple[str, int | None, int | None, str | None]
@@ -298,7 +298,11 @@ class SessionEngine:
             if self.device.threaded:
                 self._waker.wait(remaining)
             else:
-                self.device.wait(min(remaining, PUMP_SLICE_MS / 1_000))
+                self.device.wait(remaining, until=self._has_work)
+
+    def _has_work(self) -> bool:
+        """Something for the engine now: a device event, a command or a stop."""
+        return bool(self._inbox) or not self._commands.empty() or self._stop_reason is not None
 
     def _now_ms(self) -> int:
         return round((self.clock.monotonic() - self._t0) * 1_000)
