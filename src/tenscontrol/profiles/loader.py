@@ -30,7 +30,8 @@ from pydantic_core import ErrorDetails
 from tenscontrol import hard_limits as hl
 from tenscontrol.errors import ProfileError
 from tenscontrol.profiles.model import Profile, to_profile
-from tenscontrol.profiles.schema import ProfileFile, check_name
+from tenscontrol.profiles.schema import ProfileFile
+from tenscontrol.profiles.text import check_name
 from tenscontrol.profiles.units import MA_TO_UA, fmt_number
 
 #: Larger files are refused unread (format bound, not a stimulation limit).

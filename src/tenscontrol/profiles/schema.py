@@ -9,8 +9,6 @@ file to integer units is :func:`tenscontrol.profiles.model.to_profile`.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -25,6 +23,7 @@ from pydantic import (
 )
 
 from tenscontrol import hard_limits as hl
+from tenscontrol.profiles.text import check_name, not_blank, plain_line, plain_text
 from tenscontrol.profiles.units import (
     CM2_TO_MM2,
     HZ_TO_MHZ,
@@ -42,10 +41,8 @@ MIN_PHASE_MS = 100
 MAX_SOFT_START_S = 300
 MIN_MODULATION_PERIOD_MS = 500
 MAX_MODULATION_PERIOD_MS = 600_000
-NAME_MAX = 40
 
 _CONFIG = ConfigDict(extra="forbid", strict=True, frozen=True)
-_NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def _bounded(scale: int, low: int, high: int, unit: str, step: str) -> AfterValidator:
@@ -170,62 +167,18 @@ def _refuse_monophasic(value: object) -> object:
     return value
 
 
-def check_name(value: str) -> str:
-    """Return ``value`` if it is a safe profile name, else raise ``ValueError`` saying why."""
-    if "/" in value or "\\" in value or ".." in value:
-        raise ValueError("must not contain path separators ('/', '\\') or '..'")
-    if len(value) > NAME_MAX or not _NAME_RE.fullmatch(value):
-        raise ValueError(
-            f"must be 1-{NAME_MAX} lowercase letters, digits and single hyphens,"
-            f" like 'low-back' (got {value[:50]!r})"
-        )
-    return value
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-def _hidden_character(value: str, allowed: str) -> str | None:
-    """The first control, invisible-format or line/paragraph-separator character not in
-    ``allowed``, as ``U+XXXX at position N``; None when there is none."""
-    for index, char in enumerate(value):
-        if char not in allowed and unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            return f"U+{ord(char):04X} at position {index}"
-    return None
-
-
-def _plain_line(value: str) -> str:
-    """Shown on one line of the plan and the live view: no control or invisible characters
-    (a terminal escape or a right-to-left override could rewrite what a person confirms)."""
-    found = _hidden_character(value, "")
-    if found is not None:
-        raise ValueError(f"must not contain control or invisible characters ({found})")
-    return value
-
-
-def _plain_text(value: str) -> str:
-    """Like :func:`_plain_line`, but line breaks and tabs are allowed."""
-    found = _hidden_character(value, "\n\t")
-    if found is not None:
-        raise ValueError(f"must not contain control or invisible characters ({found})")
-    return value
-
-
 Waveform = Annotated[
     Literal["symmetric_biphasic", "asymmetric_biphasic"], BeforeValidator(_refuse_monophasic)
 ]
 Name = Annotated[str, AfterValidator(check_name)]
 Short = Annotated[
-    str, Field(min_length=1, max_length=80), AfterValidator(_plain_line), AfterValidator(_not_blank)
+    str, Field(min_length=1, max_length=80), AfterValidator(plain_line), AfterValidator(not_blank)
 ]
 Long = Annotated[
     str,
     Field(min_length=1, max_length=2000),
-    AfterValidator(_plain_text),
-    AfterValidator(_not_blank),
+    AfterValidator(plain_text),
+    AfterValidator(not_blank),
 ]
 
 

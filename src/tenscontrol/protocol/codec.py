@@ -425,8 +425,8 @@ def _pack_boot(m: Boot) -> bytes:
     return _BOOT.pack(m.reason)
 
 
-#: Payload packers of the exact message classes (what ``encode_payload``'s match does for
-#: each, without walking the match arms one isinstance at a time).
+#: Payload packer of each message class (looked up by exact class: one dict look-up per
+#: frame).
 _PACKERS: dict[type, Callable[[Any], bytes]] = {
     Hello: _pack_hello,
     Start: _pack_start,

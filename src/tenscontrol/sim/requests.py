@@ -3,13 +3,13 @@ and the version rule of section 3.
 
 :class:`HostRequests` is a mixin of :class:`~tenscontrol.sim.model.DeviceModel`: one handler
 per request type (HELLO, START, STOP, SET, HEARTBEAT), each answering with exactly one
-IDENTITY, ACK or NAK. The state the handlers read and change is the model's; it is declared
-here for the type checker, as are the few model methods they call.
+IDENTITY, ACK or NAK. The state the handlers read and change is the model's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from tenscontrol.protocol import (
     PROTOCOL_MAJOR,
@@ -35,10 +35,9 @@ from tenscontrol.sim.channel import Channel
 from tenscontrol.sim.checks import SET_FIELDS, check_set, check_start
 
 
-class HostRequests:
-    """Request handlers of the simulated device (mixed into ``DeviceModel``)."""
+class _Model(Protocol):
+    """What the handlers use of ``DeviceModel`` (its state and a few of its methods)."""
 
-    # --- the model's state (set by DeviceModel) -----------------------------------------
     _channels: list[Channel]
     _handlers: dict[int, Callable[[Frame], None]]
     _version: int
@@ -50,29 +49,29 @@ class HostRequests:
     _watchdog_refreshed_us: int
     _now_us: int
 
-    # --- the model's methods (DeviceModel overrides each) --------------------------------
-    def identity(self, selected_version: int = PROTOCOL_MAJOR) -> Identity:
-        """The IDENTITY this device answers a HELLO with."""
-        raise NotImplementedError
+    def identity(self, selected_version: int = PROTOCOL_MAJOR) -> Identity: ...
+    def _record(self, event: str, **fields: object) -> None: ...
+    def _reply(self, message: Message, seq: int) -> None: ...
+    def _zero(self, ch: Channel, *, disable: bool) -> None: ...
+    def _update_delivered(self, ch: Channel) -> None: ...
+    def _nak(self, frame: Frame, code: NakCode, field: int = 0) -> None: ...
+    def _decode(self, frame: Frame) -> Message | None: ...
+    def _apply_setpoint(self, ch: Channel, amp: int) -> None: ...
 
-    def _record(self, event: str, **fields: object) -> None:
-        raise NotImplementedError
 
-    def _reply(self, message: Message, seq: int) -> None:
-        raise NotImplementedError
+class HostRequests:
+    """Request handlers of the simulated device (mixed into ``DeviceModel``).
 
-    def _zero(self, ch: Channel, *, disable: bool) -> None:
-        raise NotImplementedError
-
-    def _update_delivered(self, ch: Channel) -> None:
-        raise NotImplementedError
+    Each handler is typed ``self: _Model``, a protocol of the model's state and methods it
+    uses, so the type checker holds the handlers to what the model really has.
+    """
 
     # --- host requests -----------------------------------------------------------------
-    def _nak(self, frame: Frame, code: NakCode, field: int = 0) -> None:
+    def _nak(self: _Model, frame: Frame, code: NakCode, field: int = 0) -> None:
         self._record("nak", request_type=frame.msg_type, code=code.name, field=field)
         self._reply(Nak(frame.msg_type, code, field), frame.seq)
 
-    def _on_frame(self, frame: Frame) -> None:
+    def _on_frame(self: _Model, frame: Frame) -> None:
         kind = frame.msg_type
         if kind != MsgType.HELLO and frame.version != self._version:
             # answered and otherwise ignored: it does not refresh the watchdog either
@@ -86,14 +85,14 @@ class HostRequests:
             return
         handler(frame)
 
-    def _decode(self, frame: Frame) -> Message | None:
+    def _decode(self: _Model, frame: Frame) -> Message | None:
         try:
             return decode_payload(frame.msg_type, frame.payload)
         except PayloadError as error:
             self._nak(frame, error.code, error.field)
             return None
 
-    def _on_hello(self, frame: Frame) -> None:
+    def _on_hello(self: _Model, frame: Frame) -> None:
         hello = self._decode(frame)
         if not isinstance(hello, Hello):
             return
@@ -104,11 +103,11 @@ class HostRequests:
         self._record("hello", selected_version=selected)
         self._reply(self.identity(selected), frame.seq)
 
-    def _on_heartbeat(self, frame: Frame) -> None:
+    def _on_heartbeat(self: _Model, frame: Frame) -> None:
         if self._decode(frame) is not None:
             self._reply(Ack(MsgType.HEARTBEAT), frame.seq)
 
-    def _on_stop(self, frame: Frame) -> None:
+    def _on_stop(self: _Model, frame: Frame) -> None:
         if self._decode(frame) is None:
             return
         for ch in self._channels:
@@ -119,7 +118,7 @@ class HostRequests:
         # output is 0 on every channel now; only then the ACK
         self._reply(Ack(MsgType.STOP), frame.seq)
 
-    def _on_start(self, frame: Frame) -> None:
+    def _on_start(self: _Model, frame: Frame) -> None:
         start = self._decode(frame)
         if not isinstance(start, Start):
             return
@@ -143,7 +142,7 @@ class HostRequests:
         self._record("start", channel_mask=mask, watchdog_ms=self._watchdog_ms)
         self._reply(Ack(MsgType.START, Start(mask, self._watchdog_ms)), frame.seq)
 
-    def _on_set(self, frame: Frame) -> None:
+    def _on_set(self: _Model, frame: Frame) -> None:
         if len(frame.payload) != SET_FIELDS.size:
             self._nak(frame, NakCode.BAD_LENGTH)
             return
@@ -168,7 +167,7 @@ class HostRequests:
         self._record("set", channel=number, amplitude_ua=amp, rate_mhz=rate, width_us=width)
         self._reply(Ack(MsgType.SET, applied), frame.seq)
 
-    def _apply_setpoint(self, ch: Channel, amp: int) -> None:
+    def _apply_setpoint(self: _Model, ch: Channel, amp: int) -> None:
         """New setpoint in force now: drop at once, or ramp up from here."""
         ch.set_setpoint(amp, self._now_us)
         self._update_delivered(ch)
