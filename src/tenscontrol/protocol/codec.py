@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
-from enum import IntEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from tenscontrol.protocol.constants import (
     MAX_CHANNELS_ON_WIRE,
@@ -23,6 +21,22 @@ from tenscontrol.protocol.constants import (
     fault_of,
 )
 from tenscontrol.protocol.framing import Frame, encode_frame
+from tenscontrol.protocol.layouts import (
+    BOOT,
+    CAPS,
+    CHANNEL_TELEMETRY,
+    HELLO,
+    ID_HEAD,
+    ID_TIMING,
+    NAK,
+    SETPOINT,
+    START,
+    TELEMETRY_HEAD,
+    PayloadReader,
+    empty_decoder,
+    enum_of,
+    exact,
+)
 from tenscontrol.protocol.messages import (
     Ack,
     Boot,
@@ -39,19 +53,6 @@ from tenscontrol.protocol.messages import (
     Stop,
     Telemetry,
 )
-
-_HELLO = struct.Struct("<BB")
-_START = struct.Struct("<BH")
-_SETPOINT = struct.Struct("<BIIHBBIB")
-_NAK = struct.Struct("<BBB")
-_ID_HEAD = struct.Struct("<BBBBBBBB")
-_ID_TIMING = struct.Struct("<HHHHIB")
-_CAPS = struct.Struct("<IIIHHBBIIBB")
-_TELEMETRY_HEAD = struct.Struct("<BBHBIIB")
-_CHANNEL_TELEMETRY = struct.Struct("<IIBHB")
-_BOOT = struct.Struct("<B")
-
-E = TypeVar("E", bound=IntEnum)
 
 
 def message_type(message: Message) -> MsgType:
@@ -85,43 +86,8 @@ def decode_message(frame: Frame) -> Message:
     return decode_payload(frame.msg_type, frame.payload)
 
 
-# --- helpers ---------------------------------------------------------------------------
-def _exact(payload: bytes, layout: struct.Struct, what: str) -> tuple[int, ...]:
-    if len(payload) != layout.size:
-        raise PayloadError(
-            f"{what} payload is {len(payload)} bytes, expected {layout.size}",
-            code=NakCode.BAD_LENGTH,
-        )
-    return layout.unpack(payload)
-
-
-def _enum(kind: type[E], value: int, field: int, what: str) -> E:
-    member = kind._value2member_map_.get(value)
-    if member is not None:  # the common case, without the cost of calling the enum class
-        return member  # type: ignore[return-value]
-    try:
-        return kind(value)
-    except ValueError:
-        raise PayloadError(
-            f"{what}: {value} is not a valid {kind.__name__}",
-            code=NakCode.OUT_OF_RANGE,
-            field=field,
-        ) from None
-
-
-def _empty(what: str, build: Callable[[], Message]) -> Callable[[bytes], Message]:
-    def decode(payload: bytes) -> Message:
-        if payload:
-            raise PayloadError(
-                f"{what} payload is {len(payload)} bytes, expected 0", code=NakCode.BAD_LENGTH
-            )
-        return build()
-
-    return decode
-
-
 def _pack_setpoint(s: Setpoint) -> bytes:
-    return _SETPOINT.pack(
+    return SETPOINT.pack(
         s.channel,
         s.amplitude_ua,
         s.rate_mhz,
@@ -134,26 +100,26 @@ def _pack_setpoint(s: Setpoint) -> bytes:
 
 
 def _unpack_setpoint(payload: bytes) -> Setpoint:
-    ch, amp, rate, width, wave, pattern, burst, ppb = _exact(payload, _SETPOINT, "SET")
+    ch, amp, rate, width, wave, pattern, burst, ppb = exact(payload, SETPOINT, "SET")
     return Setpoint(
         channel=ch,
         amplitude_ua=amp,
         rate_mhz=rate,
         phase_width_us=width,
-        waveform=_enum(Waveform, wave, 5, "SET waveform"),
-        pattern=_enum(Pattern, pattern, 6, "SET pattern"),
+        waveform=enum_of(Waveform, wave, 5, "SET waveform"),
+        pattern=enum_of(Pattern, pattern, 6, "SET pattern"),
         burst_rate_mhz=burst,
         pulses_per_burst=ppb,
     )
 
 
 def _decode_hello(payload: bytes) -> Message:
-    low, high = _exact(payload, _HELLO, "HELLO")
+    low, high = exact(payload, HELLO, "HELLO")
     return Hello(low, high)
 
 
 def _decode_start(payload: bytes) -> Message:
-    mask, watchdog = _exact(payload, _START, "START")
+    mask, watchdog = exact(payload, START, "START")
     return Start(mask, watchdog)
 
 
@@ -167,7 +133,7 @@ def _id_string(value: str) -> bytes:
 def _pack_identity(m: Identity) -> bytes:
     if len(m.channels) > MAX_CHANNELS_ON_WIRE:
         raise ValueError(f"{len(m.channels)} channels, at most {MAX_CHANNELS_ON_WIRE}")
-    out = _ID_HEAD.pack(
+    out = ID_HEAD.pack(
         m.selected_version,
         m.minor_version,
         m.device_min_version,
@@ -176,7 +142,7 @@ def _pack_identity(m: Identity) -> bytes:
         *m.firmware,
     )
     out += _id_string(m.model) + _id_string(m.serial_number)
-    out += _ID_TIMING.pack(
+    out += ID_TIMING.pack(
         m.watchdog_min_ms,
         m.watchdog_max_ms,
         m.watchdog_default_ms,
@@ -185,7 +151,7 @@ def _pack_identity(m: Identity) -> bytes:
         len(m.channels),
     )
     for c in m.channels:
-        out += _CAPS.pack(
+        out += CAPS.pack(
             c.max_amplitude_ua,
             c.rate_min_mhz,
             c.rate_max_mhz,
@@ -201,58 +167,14 @@ def _pack_identity(m: Identity) -> bytes:
     return out
 
 
-class _Reader:
-    """Walks a payload, raising BAD_LENGTH when it runs short."""
-
-    def __init__(self, payload: bytes, what: str) -> None:
-        self.payload, self.offset, self.what = payload, 0, what
-
-    def take(self, size: int) -> bytes:
-        if self.offset + size > len(self.payload):
-            raise PayloadError(
-                f"{self.what} payload ends at byte {len(self.payload)}, needs {self.offset + size}",
-                code=NakCode.BAD_LENGTH,
-            )
-        chunk = self.payload[self.offset : self.offset + size]
-        self.offset += size
-        return chunk
-
-    def unpack(self, layout: struct.Struct) -> tuple[int, ...]:
-        return layout.unpack(self.take(layout.size))
-
-    def string(self) -> str:
-        (length,) = self.take(1)
-        if length > MAX_ID_STRING_LEN:
-            raise PayloadError(
-                f"{self.what} string of {length} bytes at byte {self.offset - 1}",
-                code=NakCode.BAD_LENGTH,
-            )
-        raw = self.take(length)
-        try:
-            return raw.decode("ascii")
-        except UnicodeDecodeError:
-            raise PayloadError(
-                f"{self.what} string at byte {self.offset - length} is not ASCII",
-                code=NakCode.OUT_OF_RANGE,
-            ) from None
-
-    def done(self) -> None:
-        if self.offset != len(self.payload):
-            raise PayloadError(
-                f"{self.what} payload has {len(self.payload) - self.offset} extra bytes "
-                f"from byte {self.offset}",
-                code=NakCode.BAD_LENGTH,
-            )
-
-
 def _decode_identity(payload: bytes) -> Message:
-    r = _Reader(payload, "IDENTITY")
-    sel, minor, dmin, dmax, flags, fw1, fw2, fw3 = r.unpack(_ID_HEAD)
+    r = PayloadReader(payload, "IDENTITY")
+    sel, minor, dmin, dmax, flags, fw1, fw2, fw3 = r.unpack(ID_HEAD)
     model, serial = r.string(), r.string()
-    wmin, wmax, wdef, tele, slew, count = r.unpack(_ID_TIMING)
+    wmin, wmax, wdef, tele, slew, count = r.unpack(ID_TIMING)
     if count > MAX_CHANNELS_ON_WIRE:
         raise PayloadError(f"IDENTITY claims {count} channels", code=NakCode.OUT_OF_RANGE)
-    channels = tuple(ChannelCapabilities(*r.unpack(_CAPS)) for _ in range(count))
+    channels = tuple(ChannelCapabilities(*r.unpack(CAPS)) for _ in range(count))
     r.done()
     return Identity(
         selected_version=sel,
@@ -275,10 +197,10 @@ def _decode_identity(payload: bytes) -> Message:
 def _decode_ack(payload: bytes) -> Message:
     if not payload:
         raise PayloadError("ACK payload is empty", code=NakCode.BAD_LENGTH)
-    request = _enum(MsgType, payload[0], 1, "ACK request type")
+    request = enum_of(MsgType, payload[0], 1, "ACK request type")
     body = payload[1:]
     if request is MsgType.START:
-        mask, watchdog = _exact(body, _START, "ACK(START)")
+        mask, watchdog = exact(body, START, "ACK(START)")
         return Ack(request, Start(mask, watchdog))
     if request is MsgType.SET:
         return Ack(request, _unpack_setpoint(body))
@@ -290,13 +212,13 @@ def _decode_ack(payload: bytes) -> Message:
 
 
 def _decode_nak(payload: bytes) -> Message:
-    request, code, field = _exact(payload, _NAK, "NAK")
+    request, code, field = exact(payload, NAK, "NAK")
     known = request in MsgType._value2member_map_
-    return Nak(MsgType(request) if known else request, _enum(NakCode, code, 2, "NAK code"), field)
+    return Nak(MsgType(request) if known else request, enum_of(NakCode, code, 2, "NAK code"), field)
 
 
 def _pack_telemetry(m: Telemetry) -> bytes:
-    out = _TELEMETRY_HEAD.pack(
+    out = TELEMETRY_HEAD.pack(
         m.state,
         m.faults,
         m.battery_mv,
@@ -306,65 +228,65 @@ def _pack_telemetry(m: Telemetry) -> bytes:
         len(m.channels),
     )
     for c in m.channels:
-        out += _CHANNEL_TELEMETRY.pack(
+        out += CHANNEL_TELEMETRY.pack(
             c.setpoint_ua, c.delivered_ua, c.lead, c.impedance_ohm, c.faults
         )
     return out
 
 
 def _decode_telemetry(payload: bytes) -> Message:
-    count = payload[_TELEMETRY_HEAD.size - 1] if len(payload) >= _TELEMETRY_HEAD.size else -1
+    count = payload[TELEMETRY_HEAD.size - 1] if len(payload) >= TELEMETRY_HEAD.size else -1
     if 0 <= count <= MAX_CHANNELS_ON_WIRE and len(payload) == _telemetry_size(count):
         return _decode_telemetry_exact(payload)
     return _decode_telemetry_checked(payload)
 
 
 def _telemetry_size(count: int) -> int:
-    return _TELEMETRY_HEAD.size + count * _CHANNEL_TELEMETRY.size
+    return TELEMETRY_HEAD.size + count * CHANNEL_TELEMETRY.size
 
 
 def _decode_telemetry_exact(payload: bytes) -> Telemetry:
     """A TELEMETRY payload whose length fits its channel count: no length check can fail,
     so only the enum checks remain, in the order :func:`_decode_telemetry_checked` makes
     them (each channel's lead, then the state) and with the same errors."""
-    state, faults, mv, pct, uptime, errors, _count = _TELEMETRY_HEAD.unpack_from(payload)
+    state, faults, mv, pct, uptime, errors, _count = TELEMETRY_HEAD.unpack_from(payload)
     leads = _LEADS
     channels = []
-    for setpoint, delivered, lead, impedance, ch_faults in _CHANNEL_TELEMETRY.iter_unpack(
-        payload[_TELEMETRY_HEAD.size :]
+    for setpoint, delivered, lead, impedance, ch_faults in CHANNEL_TELEMETRY.iter_unpack(
+        payload[TELEMETRY_HEAD.size :]
     ):
         lead_member = leads.get(lead)
         if lead_member is None:
-            lead_member = _enum(Lead, lead, 0, "TELEMETRY lead")
+            lead_member = enum_of(Lead, lead, 0, "TELEMETRY lead")
         channels.append(
             ChannelTelemetry(setpoint, delivered, lead_member, impedance, fault_of(ch_faults))
         )
     state_member = _STATES.get(state)
     if state_member is None:
-        state_member = _enum(DeviceState, state, 1, "TELEMETRY state")
+        state_member = enum_of(DeviceState, state, 1, "TELEMETRY state")
     return Telemetry(state_member, fault_of(faults), mv, pct, uptime, errors, tuple(channels))
 
 
 def _decode_telemetry_checked(payload: bytes) -> Message:
-    r = _Reader(payload, "TELEMETRY")
-    state, faults, mv, pct, uptime, errors, count = r.unpack(_TELEMETRY_HEAD)
+    r = PayloadReader(payload, "TELEMETRY")
+    state, faults, mv, pct, uptime, errors, count = r.unpack(TELEMETRY_HEAD)
     if count > MAX_CHANNELS_ON_WIRE:
         raise PayloadError(f"TELEMETRY claims {count} channels", code=NakCode.OUT_OF_RANGE)
     channels = []
     for _ in range(count):
-        setpoint, delivered, lead, impedance, ch_faults = r.unpack(_CHANNEL_TELEMETRY)
+        setpoint, delivered, lead, impedance, ch_faults = r.unpack(CHANNEL_TELEMETRY)
         channels.append(
             ChannelTelemetry(
                 setpoint_ua=setpoint,
                 delivered_ua=delivered,
-                lead=_enum(Lead, lead, 0, "TELEMETRY lead"),
+                lead=enum_of(Lead, lead, 0, "TELEMETRY lead"),
                 impedance_ohm=impedance,
                 faults=Fault(ch_faults),
             )
         )
     r.done()
     return Telemetry(
-        state=_enum(DeviceState, state, 1, "TELEMETRY state"),
+        state=enum_of(DeviceState, state, 1, "TELEMETRY state"),
         faults=Fault(faults),
         battery_mv=mv,
         battery_pct=pct,
@@ -375,7 +297,7 @@ def _decode_telemetry_checked(payload: bytes) -> Message:
 
 
 def _decode_boot(payload: bytes) -> Message:
-    (reason,) = _exact(payload, _BOOT, "BOOT")
+    (reason,) = exact(payload, BOOT, "BOOT")
     try:
         return Boot(ResetReason(reason))
     except ValueError:
@@ -397,11 +319,11 @@ _TYPE_OF: dict[type, MsgType] = {
 
 
 def _pack_hello(m: Hello) -> bytes:
-    return _HELLO.pack(m.min_version, m.max_version)
+    return HELLO.pack(m.min_version, m.max_version)
 
 
 def _pack_start(m: Start) -> bytes:
-    return _START.pack(m.channel_mask, m.watchdog_ms)
+    return START.pack(m.channel_mask, m.watchdog_ms)
 
 
 def _pack_nothing(m: Stop | Heartbeat) -> bytes:
@@ -411,18 +333,18 @@ def _pack_nothing(m: Stop | Heartbeat) -> bytes:
 def _pack_ack(m: Ack) -> bytes:
     body = b""
     if isinstance(m.applied, Start):
-        body = _START.pack(m.applied.channel_mask, m.applied.watchdog_ms)
+        body = START.pack(m.applied.channel_mask, m.applied.watchdog_ms)
     elif isinstance(m.applied, Setpoint):
         body = _pack_setpoint(m.applied)
     return bytes([m.request_type]) + body
 
 
 def _pack_nak(m: Nak) -> bytes:
-    return _NAK.pack(m.request_type, m.code, m.field)
+    return NAK.pack(m.request_type, m.code, m.field)
 
 
 def _pack_boot(m: Boot) -> bytes:
-    return _BOOT.pack(m.reason)
+    return BOOT.pack(m.reason)
 
 
 #: Payload packer of each message class (looked up by exact class: one dict look-up per
@@ -443,9 +365,9 @@ _PACKERS: dict[type, Callable[[Any], bytes]] = {
 _DECODERS: dict[MsgType, Callable[[bytes], Message]] = {
     MsgType.HELLO: _decode_hello,
     MsgType.START: _decode_start,
-    MsgType.STOP: _empty("STOP", Stop),
+    MsgType.STOP: empty_decoder("STOP", Stop),
     MsgType.SET: _unpack_setpoint,
-    MsgType.HEARTBEAT: _empty("HEARTBEAT", Heartbeat),
+    MsgType.HEARTBEAT: empty_decoder("HEARTBEAT", Heartbeat),
     MsgType.IDENTITY: _decode_identity,
     MsgType.ACK: _decode_ack,
     MsgType.NAK: _decode_nak,
