@@ -36,7 +36,7 @@ def not_blank(value: str) -> str:
 
 def hidden_character(value: str, allowed: str) -> str | None:
     """The first control, invisible-format or line/paragraph-separator character not in
-    ``allowed``, as ``U+XXXX at position N``; None when there is none."""
+    ``allowed``, described like ``U+001B at position 0``; None when there is none."""
     for index, char in enumerate(value):
         if char not in allowed and unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
             return f"U+{ord(char):04X} at position {index}"
