@@ -106,3 +106,25 @@ class OverDelivery(SafetyStop):
 
 class WatchdogTripped(SafetyStop):
     """The device reports its host watchdog expired (HOST_LOST)."""
+
+
+class HostStarved(WatchdogTripped):
+    """The device's watchdog expired because this computer did not run the controller for
+    longer than the watchdog period (the host's own frames were that far apart): the machine
+    was overloaded or suspended. ``gap_ms`` is the longest gap the host saw."""
+
+    def __init__(self, message: str, *, gap_ms: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.gap_ms = gap_ms
+
+
+class Interrupted(BaseException):
+    """A signal that ends the command before a session runs (raised in the main thread by
+    :class:`~tenscontrol.session.signals.SignalGuard`). Like KeyboardInterrupt it is not an
+    :class:`Exception`, so no ``except Exception`` on the way swallows it; every ``finally``
+    (closing the port with a confirmed STOP) runs. The CLI exits 128 + ``signum``."""
+
+    def __init__(self, signum: int, name: str) -> None:
+        super().__init__(name)
+        self.signum = signum
+        self.name = name

@@ -12,10 +12,11 @@ from start_helpers import FAST, error_lines, isolate, json_lines, run, store_pas
 
 from tenscontrol.cli import start_cmd, start_device
 from tenscontrol.cli.start_cmd import session_exit_code
-from tenscontrol.errors import DeviceRebooted, NakError, OverDelivery
+from tenscontrol.errors import DeviceRebooted, HostStarved, NakError, OverDelivery
 from tenscontrol.profiles.loader import builtin_dir
 from tenscontrol.session import SessionResult, read_log
 from tenscontrol.session import index as session_index
+from tenscontrol.session.events import StopReason
 from tenscontrol.transport.discovery import PortCandidate
 
 
@@ -266,7 +267,7 @@ def test_expired_screening_is_asked_again(home: Path, monkeypatch: pytest.Monkey
 def _result(
     reason: str, error: BaseException | None = None, confirmed: bool = True
 ) -> SessionResult:
-    return SessionResult("id", reason, 0, {}, error, None, (), confirmed)
+    return SessionResult("id", StopReason(reason), 0, {}, error, None, (), confirmed)
 
 
 @pytest.mark.parametrize(
@@ -276,6 +277,9 @@ def _result(
         (_result("user"), 0),
         (_result("signal"), 0),
         (_result("signal", confirmed=False), 3),
+        (_result("stream_lost"), 0),
+        (_result("stream_lost", confirmed=False), 3),
+        (_result("host_starved", HostStarved("x", gap_ms=900)), 3),
         (_result("fault", OverDelivery("x")), 4),
         (_result("device_lost", DeviceRebooted("x")), 3),
         (_result("error", NakError("x", code=1)), 3),

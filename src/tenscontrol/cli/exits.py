@@ -1,10 +1,12 @@
 """Exit codes and the one place errors become them.
 
-0 done, 1 nothing to act on, 2 bad user input, 3 device or link problem, 4 safety stop.
+0 done, 1 nothing to act on, 2 bad user input, 3 device or link problem, 4 safety stop,
+128 + N: signal N before anything was started (:class:`~tenscontrol.errors.Interrupted`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -12,13 +14,15 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from tenscontrol.errors import DeviceError, SafetyStop, TensError, UserInputError
+from tenscontrol.errors import DeviceError, Interrupted, SafetyStop, TensError, UserInputError
 
 EXIT_OK = 0
 EXIT_NOTHING = 1
 EXIT_USER_INPUT = 2
 EXIT_DEVICE = 3
 EXIT_SAFETY = 4
+#: A signal N before anything started exits 128 + N, as a shell reports a death by N.
+EXIT_SIGNAL_BASE = 128
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,21 +39,32 @@ def exit_code_for(error: TensError) -> int:
     return EXIT_NOTHING
 
 
+def say(text: str) -> None:
+    """One line on stderr; a stderr that is gone swallows it (the exit code still tells)."""
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(text, err=True)
+
+
 def report_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn a :class:`TensError` into one line on stderr (plus a hint line) and its exit code."""
+    """Turn a :class:`TensError` into one line on stderr (plus a hint line) and its exit
+    code, and :class:`Interrupted` (a signal before anything started) into one line and
+    128 + the signal's number."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except TensError as error:
-            click.echo(f"error: {error}", err=True)
+            say(f"error: {error}")
             extra = getattr(error, "problems", None)
             if isinstance(extra, list) and len(extra) > 1:
                 for line in extra:
-                    click.echo(f"  {line}", err=True)
+                    say(f"  {line}")
             if error.hint:
-                click.echo(f"hint: {error.hint}", err=True)
+                say(f"hint: {error.hint}")
             sys.exit(exit_code_for(error))
+        except Interrupted as interrupted:
+            say(f"error: stopped by {interrupted.name} before the session started: nothing started")
+            sys.exit(EXIT_SIGNAL_BASE + interrupted.signum)
 
     return wrapper

@@ -13,6 +13,7 @@ Keys (names in brackets): up arrow, ``+`` or ``=`` [``up1``]; down arrow, ``-`` 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import sys
@@ -93,9 +94,14 @@ class KeyDecoder:
 class KeyReader:
     """Reads keys from the file descriptor ``fd`` in a thread; use as a context manager."""
 
-    def __init__(self, fd: int, on_key: KeyCallback) -> None:
+    def __init__(
+        self, fd: int, on_key: KeyCallback, on_gone: Callable[[str], None] | None = None
+    ) -> None:
         self.fd = fd
         self.on_key = on_key
+        #: Called once with what happened when the terminal goes away (end of file or a
+        #: read error: in cbreak mode no key gives an end of file, so it is a hang-up).
+        self.on_gone = on_gone
         self._done = threading.Event()
         self._decoder = KeyDecoder()
         self._thread = threading.Thread(target=self._run, name="tens-keys", daemon=True)
@@ -119,13 +125,19 @@ class KeyReader:
             try:
                 ready, _, _ = select.select([self.fd], [], [], wait)
                 data = os.read(self.fd, 64) if ready else b""
-            except (OSError, ValueError):  # the terminal went away: no more keys
+            except (OSError, ValueError) as error:  # the terminal went away: no more keys
+                self._gone(f"{type(error).__name__}: {error}")
                 return
             if ready and not data:
-                return  # end of file
+                self._gone("end of file (hang-up)")
+                return
             keys = self._decoder.feed(data) if data else self._decoder.flush()
             for key in keys:
                 self.on_key(key)
+
+    def _gone(self, what: str) -> None:
+        if self.on_gone is not None and not self._done.is_set():
+            self.on_gone(what)
 
 
 @contextmanager
@@ -153,4 +165,7 @@ def cbreak(stream: TextIO | None = None) -> Iterator[int | None]:
         tty.setcbreak(fd)
         yield fd
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        # TCSANOW: TCSADRAIN would wait for output to drain, forever on a paused terminal;
+        # a terminal that has gone away cannot be restored, and that is no error.
+        with contextlib.suppress(OSError, termios.error):
+            termios.tcsetattr(fd, termios.TCSANOW, saved)

@@ -8,11 +8,17 @@ pyserial (start-up target: 150 ms). The one-line help of each command lives in
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import signal
+import sys
 
 import click
 
 from tenscontrol import __version__
+
+#: Exit code of a Ctrl-C before any command ran: 128 + SIGINT, as a shell reports it.
+EXIT_INTERRUPT = 128 + int(signal.SIGINT)
 
 #: name -> (module, attribute, one-line help shown by ``tens --help``), in display order.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -79,5 +85,14 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(auto_envvar_prefix="TENS")
+    """Console-script entry point.
+
+    Ctrl-C before a command has taken its signals (while Python imports it, ~50 ms) is one
+    line and exit 130, not a traceback: nothing can have been started yet.
+    """
+    try:
+        cli(auto_envvar_prefix="TENS")
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError, ValueError):
+            click.echo("error: interrupted: nothing was started", err=True)
+        sys.exit(EXIT_INTERRUPT)

@@ -11,11 +11,20 @@ scores would skew the per-profile averages of ``tens history``).
 While it runs, the session serves its control endpoint (``tens status``, ``tens stop``,
 ``tens adjust``; :mod:`tenscontrol.session.control`); only one session runs at a time.
 
-Exit codes (``session_exit_code``): 0 completed or stopped by the user (Ctrl-C, SIGTERM,
-``tens stop``), with output 0 confirmed; 2 bad input, a screening that blocks, or another
-session already running (refused before any port is opened); 3 device or link problem
-(not found, lost, rebooted, incompatible, or a stop the device did not confirm); 4 safety
-stop (fault, over-delivery).
+Stop paths: a signal is handled from the first line of the command on
+(:class:`~tenscontrol.session.signals.SignalGuard`: every signal that would end or suspend
+the process); the session runs in its own thread under :func:`run_supervised`, so the
+main thread is always free to send the STOP; stdout and stderr are written by threads of
+their own (:mod:`~tenscontrol.cli.output_stream`), and losing either, or the terminal, is a
+stop path (``stream_lost``) instead of a blocked engine or a dead thread.
+
+Exit codes (``session_exit_code``): 0 completed or stopped by the user or the system (a
+key, ``tens stop``, a signal, the terminal or the output's reader gone), with output 0
+confirmed; 1 the output was gone before the session started; 2 bad input, a screening
+that blocks, or another session already running (refused before any port is opened); 3
+device or link problem (not found, lost, rebooted, incompatible, the host starved, or a
+stop the device did not confirm); 4 safety stop (fault, over-delivery); 128 + N a signal N
+before the session started (nothing was started).
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from tenscontrol.cli.exits import (
     exit_code_for,
     report_errors,
 )
+from tenscontrol.cli.output_stream import LineWriter
 from tenscontrol.cli.screen_cmd import outcome_message, run_screening, valid_screening
 from tenscontrol.cli.start_device import OpenedDevice, open_device
 from tenscontrol.cli.start_input import (
@@ -48,26 +58,41 @@ from tenscontrol.cli.start_input import (
 )
 from tenscontrol.cli.start_live import LiveSession
 from tenscontrol.cli.start_output import SessionPrinter, ma, mmss
-from tenscontrol.errors import TensError, UserInputError
+from tenscontrol.errors import Interrupted, TensError, UserInputError
 from tenscontrol.profiles.loader import resolve
-from tenscontrol.session import SessionEngine, SessionResult, load_caps, stop_on_signals
+from tenscontrol.session import SessionEngine, SessionResult, load_caps
 from tenscontrol.session import index as session_index
 from tenscontrol.session.control import ControlSlot
 from tenscontrol.session.control_server import ControlServer
+from tenscontrol.session.events import StopReason
 from tenscontrol.session.limits import check_before_device
 from tenscontrol.session.logwriter import append_record
+from tenscontrol.session.signals import GuardMode, SignalGuard
+from tenscontrol.session.supervisor import run_supervised
 from tenscontrol.transport import FrameTracer
 
 log = logging.getLogger(__name__)
 
+#: Ends asked for by the user or the system (a key, ``tens stop``, a signal, the terminal
+#: or the reader of the output gone): exit 0 once the device has confirmed output 0.
+_CLEAN_STOPS = frozenset(
+    {
+        StopReason.COMPLETED,
+        StopReason.USER,
+        StopReason.SIGNAL,
+        StopReason.REMOTE,
+        StopReason.STREAM_LOST,
+    }
+)
+
 
 def session_exit_code(result: SessionResult) -> int:
     """The exit code of a finished session (the one place this mapping lives)."""
-    if result.reason in ("completed", "user", "signal", "remote"):
+    if result.reason in _CLEAN_STOPS:
         return EXIT_OK if result.stop_confirmed else EXIT_DEVICE
-    if result.reason == "fault":
+    if result.reason is StopReason.FAULT:
         return EXIT_SAFETY
-    if result.reason == "device_lost":
+    if result.reason in (StopReason.DEVICE_LOST, StopReason.HOST_STARVED):
         return EXIT_DEVICE
     if isinstance(result.error, TensError):
         return exit_code_for(result.error)
@@ -128,6 +153,58 @@ def _live_wanted(as_json: bool, plain: bool) -> bool:
     if as_json or plain:
         return False
     return sys.stdout.isatty() and os.environ.get("TERM", "") != "dumb"
+
+
+class _StderrLog(logging.Handler):
+    """Log records of the session as ``warning: ...`` lines on stderr, written by a
+    :class:`LineWriter` (a log call in the engine thread never waits for the terminal)."""
+
+    def __init__(self, out: LineWriter) -> None:
+        super().__init__(logging.WARNING)
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Queue the record as one line (never raises, never blocks)."""
+        try:
+            self.out.write(f"{record.levelname.lower()}: {record.getMessage()}")
+        except Exception:  # a broken record must not reach the session
+            self.handleError(record)
+
+
+class _Streams:
+    """stdout and stderr of one ``tens start`` behind :class:`LineWriter` threads.
+
+    A loss of either (or of the terminal) before the session starts is an error on the
+    next step; during the session it is a stop path (``stream_lost``); the handler on the
+    ``tenscontrol`` logger is removed again at the end.
+    """
+
+    def __init__(self) -> None:
+        self.guard: SignalGuard | None = None
+        self.engine: SessionEngine | None = None
+        self.lost: tuple[str, str] | None = None
+        self.out = LineWriter(sys.stdout, "stdout", self.on_lost)
+        self.err = LineWriter(sys.stderr, "stderr", self.on_lost)
+        self._handler = _StderrLog(self.err)
+        self._logger = logging.getLogger("tenscontrol")
+        self._logger.addHandler(self._handler)
+        self._propagate = self._logger.propagate
+        self._logger.propagate = False  # no second copy through the last-resort handler
+
+    def on_lost(self, stream: str, what: str) -> None:
+        """A stream is gone (any thread): stop the session, if there is one."""
+        if self.lost is None:
+            self.lost = (stream, what)
+        engine = self.engine
+        if engine is not None:
+            engine.request_stop(StopReason.STREAM_LOST, {"stream": stream, "cause": what})
+
+    def close(self) -> None:
+        """Write what is queued (at most 2 s each), then unhook the log handler."""
+        self.out.close()
+        self._logger.removeHandler(self._handler)
+        self._logger.propagate = self._propagate
+        self.err.close()
 
 
 def _confirm(as_json: bool, simulated: bool) -> bool:
@@ -198,6 +275,50 @@ def start(
       tens start --profile low-back --simulate --intensity 20 --speed 60 --yes
       tens start --profile sciatic-leg --intensity 1=18 --intensity 2=15 --duration 20m
     """
+    guard = SignalGuard().install()  # first: any signal from here on is a stop path
+    streams = _Streams()
+    try:
+        code = _start(
+            ctx,
+            guard,
+            streams,
+            profile_ref=profile_ref,
+            port=port,
+            simulate=simulate,
+            intensities=intensities,
+            duration=duration,
+            speed=speed,
+            as_json=as_json,
+            trace_file=trace_file,
+            yes=yes,
+            no_diary=no_diary,
+            plain=plain,
+        )
+    finally:
+        guard.mode = GuardMode.NOTE
+        streams.close()
+    sys.exit(code)
+
+
+def _start(
+    ctx: click.Context,
+    guard: SignalGuard,
+    streams: _Streams,
+    *,
+    profile_ref: str,
+    port: str | None,
+    simulate: bool,
+    intensities: tuple[str, ...],
+    duration: str | None,
+    speed: float | None,
+    as_json: bool,
+    trace_file: TextIO | None,
+    yes: bool,
+    no_diary: bool,
+    plain: bool,
+) -> int:
+    """The body of ``tens start``; returns the exit code. A signal before the session runs
+    raises :class:`Interrupted` out of here (the port is closed with a STOP on the way)."""
     if simulate and port is not None:
         if ctx.get_parameter_source("port") is not ParameterSource.ENVIRONMENT:
             raise UserInputError("--port and --simulate: choose one")
@@ -222,20 +343,26 @@ def start(
         engine = SessionEngine(
             profile, opened.device, intensities_ua=wanted, duration_ms=duration_ms, caps=caps
         )
-        printer = SessionPrinter(engine, as_json=as_json, simulated=simulated)
+        printer = SessionPrinter(engine, streams.out, as_json=as_json, simulated=simulated)
         _show_plan(engine, printer, opened)
+        streams.out.flush()  # the plan is on the screen before any question
         if not yes and not _confirm(as_json, simulated):
             click.echo("Not started: nothing was sent to the device.", err=True)
-            return
+            return EXIT_OK
         diary = not no_diary and not simulated  # no pain change to measure on a simulator
         before = ask_pain("before") if diary else None
+        if streams.lost is not None:
+            stream, what = streams.lost
+            raise TensError(f"{stream} is gone ({what}): nothing was started")
+        live = _live_wanted(as_json, plain)
         view: LiveSession | SessionPrinter = (
-            LiveSession(engine) if _live_wanted(as_json, plain) else printer
+            LiveSession(engine, on_lost=streams.on_lost) if live else printer
         )
+        streams.engine = engine  # from here a lost stream stops the session
         view.attach()
         try:
-            with ControlServer(engine, slot), stop_on_signals(engine):
-                result = engine.run()
+            with ControlServer(engine, slot):
+                result = run_supervised(engine, guard)
         finally:
             view.close()
     finally:
@@ -243,6 +370,17 @@ def start(
         slot.release()
     code = session_exit_code(result)
     printer.end(result, code)
-    after = ask_pain("after") if diary else None
+    after = _ask_after(guard) if diary else None
     _store_pain(result, before, after)
-    sys.exit(code)
+    return code
+
+
+def _ask_after(guard: SignalGuard) -> int | None:
+    """The pain score after the session; a signal (Ctrl-C) while asking skips it."""
+    guard.mode = GuardMode.RAISE
+    try:
+        return ask_pain("after")
+    except Interrupted:
+        return None
+    finally:
+        guard.mode = GuardMode.NOTE

@@ -13,6 +13,7 @@ stays on the screen; the end lines follow it.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
 from contextlib import ExitStack
@@ -23,6 +24,7 @@ from rich.live import Live
 
 from tenscontrol.cli.live_keys import KeyReader, cbreak
 from tenscontrol.cli.live_view import ViewInfo, mmss, render
+from tenscontrol.cli.output_stream import GuardedFile, LostCallback
 from tenscontrol.cli.start_output import plain_event
 from tenscontrol.session import Event, SessionEngine
 
@@ -52,9 +54,22 @@ def event_text(event: Event) -> str:
 class LiveSession:
     """The live view and keys of one session on a terminal."""
 
-    def __init__(self, engine: SessionEngine, *, console: Console | None = None) -> None:
+    def __init__(
+        self,
+        engine: SessionEngine,
+        *,
+        console: Console | None = None,
+        on_lost: LostCallback | None = None,
+    ) -> None:
         self.engine = engine
-        self.console = console or Console()
+        #: Told when the terminal goes away (output or keys): ``tens start`` stops then.
+        self.on_lost = on_lost
+        if console is None:
+            # rich writes from its own refresh thread: a terminal that is gone must not
+            # kill that thread silently, nor leave the session running unseen.
+            self.file = GuardedFile(sys.stdout, "stdout", on_lost)
+            console = Console(file=self.file)  # type: ignore[arg-type]
+        self.console = console
         self._recent: deque[str] = deque(maxlen=RECENT_EVENTS)
         self._lock = threading.Lock()
         self._stack = ExitStack()
@@ -81,7 +96,11 @@ class LiveSession:
         )
         self._stack.enter_context(self._live)
         if fd is not None:
-            self._stack.enter_context(KeyReader(fd, self.on_key))
+            self._stack.enter_context(KeyReader(fd, self.on_key, self._keys_gone))
+
+    def _keys_gone(self, what: str) -> None:
+        if self.on_lost is not None:
+            self.on_lost("terminal", what)
 
     def close(self) -> None:
         """Stop keys and drawing (the last picture stays) and restore the terminal."""

@@ -8,7 +8,10 @@ a second (real time) and once per second of session time when the machine keeps 
 every object has ``"simulated"``.
 
 Events arrive in the engine's thread (subscriber); statuses come from a small thread that
-polls :meth:`SessionEngine.snapshot` (never blocks the engine). One lock orders the lines.
+polls :meth:`SessionEngine.snapshot`. Every line goes through one
+:class:`~tenscontrol.cli.output_stream.LineWriter`, so neither thread ever waits for the
+terminal or the pipe (a paused or vanished reader cannot hold the engine up), and the
+lines keep their order.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
-import click
-
+from tenscontrol.cli.output_stream import LineWriter
 from tenscontrol.profiles.units import MA_TO_UA, fmt_number
 from tenscontrol.session import Event, SessionEngine, SessionResult, Snapshot
 
@@ -107,7 +110,7 @@ def plain_event(event: Event) -> str:
         return f"EMERGENCY STOP: {data.get('error')}"
     if event.kind == "stop":
         confirmed = "confirmed by the device" if data.get("confirmed") else "NOT confirmed"
-        return f"OUTPUT OFF ({data.get('reason')}): 0 mA {confirmed}"
+        return f"OUTPUT OFF ({why(data)}): 0 mA {confirmed}"
     if event.kind == "lead":
         return f"lead {data.get('lead')}{where}" + (
             ": output 0 on this channel" if data.get("lead") == "off" else ""
@@ -116,6 +119,19 @@ def plain_event(event: Event) -> str:
         return f"note: {data.get('text')}"
     details = ", ".join(f"{k} {v}" for k, v in data.items())
     return f"{event.kind}{where}{': ' if details else ''}{details}"
+
+
+def why(data: Mapping[str, object]) -> str:
+    """The reason of a stop or end record in words: ``signal SIGHUP``, ``stream_lost
+    (stdout: EPIPE: Broken pipe)``, ``remote``."""
+    reason = str(data.get("reason"))
+    if data.get("signal"):
+        return f"{reason} {data['signal']}"
+    if data.get("stream"):
+        return f"{reason} ({data['stream']}: {data.get('cause')})"
+    if data.get("thread"):
+        return f"{reason} (thread {data['thread']}: {data.get('cause')})"
+    return reason
 
 
 def _change_key(snap: Snapshot) -> tuple[object, ...]:
@@ -130,11 +146,13 @@ def _change_key(snap: Snapshot) -> tuple[object, ...]:
 class SessionPrinter:
     """Prints one session's progress; :meth:`attach` before ``run``, :meth:`close` after."""
 
-    def __init__(self, engine: SessionEngine, *, as_json: bool, simulated: bool) -> None:
+    def __init__(
+        self, engine: SessionEngine, out: LineWriter, *, as_json: bool, simulated: bool
+    ) -> None:
         self.engine = engine
+        self.out = out
         self.as_json = as_json
         self.simulated = simulated
-        self._lock = threading.Lock()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="tens-print", daemon=True)
         self._last_key: tuple[object, ...] | None = None
@@ -147,17 +165,16 @@ class SessionPrinter:
         """``SIMULATED  `` on a simulated device, else nothing."""
         return "SIMULATED  " if self.simulated else ""
 
-    def line(self, text: str) -> None:
-        """One plain line (prefixed) or nothing in JSON mode."""
+    def line(self, text: str, *, droppable: bool = False) -> None:
+        """One plain line (prefixed) or nothing in JSON mode. Never blocks."""
         if not self.as_json:
-            with self._lock:
-                click.echo(f"{self.prefix}{text}")
+            self.out.write(f"{self.prefix}{text}", droppable=droppable)
 
-    def record(self, record: dict[str, Any]) -> None:
-        """One JSON object (with ``simulated``) in JSON mode."""
+    def record(self, record: dict[str, Any], *, droppable: bool = False) -> None:
+        """One JSON object (with ``simulated``) in JSON mode. Never blocks."""
         if self.as_json:
-            with self._lock:
-                click.echo(json.dumps({**record, "simulated": self.simulated}, default=str))
+            line = json.dumps({**record, "simulated": self.simulated}, default=str)
+            self.out.write(line, droppable=droppable)
 
     def attach(self) -> None:
         """Subscribe to the engine's events and start the status thread."""
@@ -201,15 +218,16 @@ class SessionPrinter:
         if self.as_json:
             if snap.elapsed_ms - self._last_ms >= JSON_STATUS_MS or now - self._last_real >= 1:
                 self._last_ms, self._last_real = snap.elapsed_ms, now
-                self.record(status_record(snap))
+                self.record(status_record(snap), droppable=True)
             return
         key = _change_key(snap)
         periodic = snap.elapsed_ms - self._last_ms >= PLAIN_STATUS_MS and (
             now - self._last_real >= PLAIN_MIN_GAP_S
         )
-        if key != self._last_key or periodic:
+        changed = key != self._last_key
+        if changed or periodic:
             self._last_key, self._last_ms, self._last_real = key, snap.elapsed_ms, now
-            self.line(status_line(snap))
+            self.line(status_line(snap), droppable=not changed)
 
     def end(self, result: SessionResult, exit_code: int) -> None:
         """The final line or object."""
@@ -221,11 +239,13 @@ class SessionPrinter:
                 "max_delivered_ua": {str(k): v for k, v in result.max_delivered_ua.items()},
                 "error": error, "exit_code": exit_code,
                 "log": None if result.log_path is None else str(result.log_path),
+                **result.detail,
             })  # fmt: skip
             return
         zero = "output 0 confirmed" if result.stop_confirmed else "output 0 NOT confirmed"
+        reason = why({"reason": result.reason, **result.detail})
         self.line(
-            f"session ended: {result.reason} after {mmss(result.duration_ms)}; {zero}; "
+            f"session ended: {reason} after {mmss(result.duration_ms)}; {zero}; "
             f"session {result.session_id}"
         )
         if error is not None:

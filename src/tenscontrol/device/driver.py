@@ -29,9 +29,11 @@ from tenscontrol.device.state import (
     device_info,
 )
 from tenscontrol.errors import (
+    DeviceError,
     DeviceTimeout,
     IncompatibleDevice,
     NakError,
+    PortLost,
     ProtocolError,
     TensError,
     UserInputError,
@@ -59,6 +61,8 @@ log = logging.getLogger(__name__)
 DEFAULT_WATCHDOG_MS = 500
 DEFAULT_HEARTBEAT_S = 0.1
 DEFAULT_REQUEST_TIMEOUT_S = 0.25
+#: Longest wait for the I/O thread to end when closing, seconds.
+JOIN_TIMEOUT_S = 2.0
 #: Longest a thread holds the GIL while the I/O thread wants it, seconds.
 GIL_SWITCH_INTERVAL_S = 0.001
 
@@ -124,17 +128,26 @@ class TensDevice:
         port = open_port(url, allow_remote=allow_remote)
         try:
             device = cls(port, **options)  # type: ignore[arg-type]
-            device.connect()
         except BaseException:
             port.close()
+            raise
+        try:
+            device.connect()
+        except BaseException:
+            device.close()  # the I/O thread is joined before the port closes
             raise
         return device
 
     def connect(self) -> DeviceInfo:
         """Drain stale input, handshake, check the protocol version and limits, and make
         sure output is 0 (STOP) before returning the device's description."""
-        self._core.drain_input(quiet_s=0.05)
-        self._core.send_raw(b"\x00")
+        try:
+            self._core.drain_input(quiet_s=0.05)
+            self._core.send_raw(b"\x00")
+        except (serial.SerialException, OSError) as error:  # unplugged while connecting
+            raise PortLost(
+                f"the port went away while connecting: {error}", hint="was the device unplugged?"
+            ) from None
         if self.threaded:
             self._thread = threading.Thread(target=self._run, name="tens-io", daemon=True)
             self._thread.start()
@@ -272,9 +285,16 @@ class TensDevice:
         finally:
             self._closing.set()
             self._wake()
-            if self._thread is not None and self._thread is not threading.current_thread():
-                self._thread.join(timeout=2.0)
-            self._core.port.close()
+            thread = self._thread
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=JOIN_TIMEOUT_S)
+                if thread.is_alive():  # reported, never hidden: the port closes under it
+                    log.error(
+                        "the I/O thread did not end within %.0f s; closing the port anyway",
+                        JOIN_TIMEOUT_S,
+                    )
+            with contextlib.suppress(serial.SerialException, OSError):
+                self._core.port.close()
 
     def __enter__(self) -> TensDevice:
         return self
@@ -334,8 +354,13 @@ class TensDevice:
                 self._core.port.cancel_read()  # type: ignore[attr-defined]
 
     def _run(self) -> None:
-        while not self._closing.is_set() and not self._core.port_lost:
-            self._core.service()
+        try:
+            while not self._closing.is_set() and not self._core.port_lost:
+                self._core.service()
+        except Exception as error:  # a bug fails the link loudly, never ends the thread silently
+            log.exception("the I/O thread failed")
+            what = f"{type(error).__name__}: {error}"
+            self._core.fail(DeviceError(f"the I/O thread failed: {what}"))
 
     def _mismatch(self, request: Message, ack: Ack) -> None:
         error = ProtocolError(f"the device applied {ack.applied!r} for {request!r}; output stopped")

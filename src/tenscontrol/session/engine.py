@@ -36,6 +36,7 @@ import logging
 import queue
 import threading
 from collections import deque
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,7 +53,14 @@ from tenscontrol.profiles.model import Profile
 from tenscontrol.profiles.timeline import Stimulation, Timeline
 from tenscontrol.session import index as session_index
 from tenscontrol.session.config import UserCaps, load_caps
-from tenscontrol.session.events import Event, EventCallback, SessionResult, Snapshot, reason_for
+from tenscontrol.session.events import (
+    Event,
+    EventCallback,
+    SessionResult,
+    Snapshot,
+    StopReason,
+    reason_for,
+)
 from tenscontrol.session.limits import build_limits
 from tenscontrol.session.output import ChannelIO
 from tenscontrol.session.paths import config_path
@@ -129,7 +137,8 @@ class SessionEngine:
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._inbox: deque[DeviceEvent] = deque()
         self._waker = Waker()
-        self._stop_reason: str | None = None
+        self._stop_reason: StopReason | None = None
+        self._stop_detail: dict[str, object] = {}
         self._rec = Recorder(None)
         self._io = ChannelIO(
             self.device, self.clock, self.limits, self._ramps, self._rec, self._emit,
@@ -160,15 +169,21 @@ class SessionEngine:
         self._io.send_lateness_s = value
 
     # --- any thread ----------------------------------------------------------------------
-    def request_stop(self, reason: str = "user") -> None:
+    def request_stop(
+        self, reason: str = StopReason.USER, detail: Mapping[str, object] | None = None
+    ) -> None:
         """Stop now (output 0 at once). Safe from any thread and from a signal handler.
 
+        ``reason`` is a :class:`StopReason` (the first request wins); ``detail`` says what
+        exactly happened (``{"signal": "SIGHUP"}``) and goes into the stop and end records.
         From a thread other than the engine's, with a threaded driver, this also sends the
         driver's priority STOP itself, so the stop does not wait for a request the engine
-        has in flight; the engine then ends the session as usual (and STOPs again).
+        has in flight, nor for an engine thread that is held up; the engine then ends the
+        session as usual (and STOPs again).
         """
         if self._stop_reason is None:
-            self._stop_reason = reason
+            self._stop_detail = dict(detail or {})
+            self._stop_reason = StopReason(reason)
         self._waker.wake()
         engine = self._engine_thread
         if self.device.threaded and engine is not None and threading.get_ident() != engine:
@@ -245,13 +260,14 @@ class SessionEngine:
         self._io.rec = self._rec
         self._t0 = self._io.t0 = self.clock.monotonic()
         self.device.subscribe(self._on_device_event)
-        reason: str = "completed"
+        reason = StopReason.COMPLETED
         error: BaseException | None = None
         try:
             self._check_daily_total(started_wall)
             reason = self._loop()
         except KeyboardInterrupt:
-            reason = "signal"
+            reason = StopReason.SIGNAL
+            self._stop_detail = self._stop_detail or {"signal": "SIGINT"}
         except NakError as exc:
             # a SET queued behind an early STOP is refused (BAD_STATE): the stop's own end
             reason, error = (
@@ -265,7 +281,7 @@ class SessionEngine:
         self.device.unsubscribe(self._on_device_event)
         return self._finish(reason, error, confirmed)
 
-    def _loop(self) -> str:
+    def _loop(self) -> StopReason:
         self._emit("start", None, {"channels": list(self.channels)})
         self.device.start(self.channels)  # output 0 on every channel, watchdog armed
         for n in self.channels:
@@ -279,7 +295,7 @@ class SessionEngine:
                 return self._stop_reason
             t_ms = tick * self.period_ms
             if t_ms >= self.duration_ms:
-                return "completed"
+                return StopReason.COMPLETED
             self._io.due = self._t0 + t_ms / 1_000
             self._tick(t_ms)
             tick += 1
@@ -359,7 +375,7 @@ class SessionEngine:
         self._refresh_snapshot(t_ms, stim)
 
     # --- the end -------------------------------------------------------------------------
-    def _halt(self, reason: str, error: BaseException | None) -> bool:
+    def _halt(self, reason: StopReason, error: BaseException | None) -> bool:
         """Output 0 first (STOP, confirmed, unless the port is gone), then record it.
         Never raises: a failing log must not keep output on."""
         t_ms = self._now_ms()
@@ -374,10 +390,12 @@ class SessionEngine:
         for n in self.channels:
             self._ramps[n].pause(t_ms)
             self._io.sent[n] = None
-        if reason in ("fault", "device_lost"):
-            kind = "emergency_stop" if reason == "fault" else "device_lost"
+        if reason in (StopReason.FAULT, StopReason.DEVICE_LOST, StopReason.HOST_STARVED):
+            kind = "emergency_stop" if reason is StopReason.FAULT else "device_lost"
             self._emit_safely(kind, {"error": str(error)})
-        self._emit_safely("stop", {"reason": reason, "confirmed": confirmed})
+        self._emit_safely(
+            "stop", {"reason": reason.value, **self._stop_detail, "confirmed": confirmed}
+        )
         return confirmed
 
     def _emit_safely(self, kind: str, data: dict[str, object]) -> None:
@@ -386,12 +404,15 @@ class SessionEngine:
         except Exception as log_error:
             log.error("session log: could not record %s: %s", kind, log_error)
 
-    def _finish(self, reason: str, error: BaseException | None, confirmed: bool) -> SessionResult:
+    def _finish(
+        self, reason: StopReason, error: BaseException | None, confirmed: bool
+    ) -> SessionResult:
         duration = max(0, self._now_ms())
-        self._emit_safely("end", {"reason": reason})
+        self._emit_safely("end", {"reason": reason.value, **self._stop_detail})
         try:
             self._rec.line({
-                "type": "summary", "reason": reason, "duration_ms": duration,
+                "type": "summary", "reason": reason.value, **self._stop_detail,
+                "duration_ms": duration,
                 "max_delivered_ua": {str(k): v for k, v in self._io.max_delivered.items()},
                 "error": None if error is None else f"{type(error).__name__}: {error}",
                 "stop_confirmed": confirmed, "ended_wall": round(self.clock.wall(), 3),
@@ -408,10 +429,10 @@ class SessionEngine:
             except Exception as index_error:  # the log is the record; the index a cache
                 log.warning("session index not updated (rebuild it later): %s", index_error)
         self._snapshot = self._make_snapshot("ended", min(duration, self.duration_ms), None,
-                                             reason=reason)  # fmt: skip
+                                             reason=reason.value)  # fmt: skip
         return SessionResult(
             self.session_id, reason, duration, dict(self._io.max_delivered), error, path,
-            tuple(self.warnings), confirmed,
+            tuple(self.warnings), confirmed, dict(self._stop_detail),
         )  # fmt: skip
 
     def _check_daily_total(self, wall: float) -> None:

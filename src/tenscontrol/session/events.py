@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from tenscontrol.errors import (
     DeviceError,
     DeviceRebooted,
     DeviceTimeout,
+    HostStarved,
     LinkTooNoisy,
     NakError,
     PortLost,
@@ -21,23 +23,41 @@ from tenscontrol.errors import (
 SAFETY_EVENTS = frozenset(
     {"start", "stop", "fault", "lead", "emergency_stop", "end", "device_lost", "channel_start"}
 )
-#: Why a session ended.
-REASONS = ("completed", "user", "remote", "signal", "fault", "device_lost", "error")
+
+
+class StopReason(StrEnum):
+    """Why a session ended (the value is what the log, JSON lines and the index carry)."""
+
+    COMPLETED = "completed"  #: the timeline ran to its end (after the ramp-down)
+    USER = "user"  #: a key (q, Esc) or a library caller's request_stop()
+    REMOTE = "remote"  #: ``tens stop`` through the control endpoint
+    SIGNAL = "signal"  #: a signal whose default action ends or suspends the process
+    STREAM_LOST = "stream_lost"  #: the terminal, stdout or stderr went away (closed, EPIPE, EIO)
+    FAULT = "fault"  #: a device fault or a host safety trip (over-delivery, limit)
+    DEVICE_LOST = "device_lost"  #: unplugged, rebooted, watchdog, noisy link: never resumed
+    HOST_STARVED = "host_starved"  #: the computer did not run this process for a watchdog period
+    ERROR = "error"  #: any other exception
+
+
+#: Why a session ended (every value of :class:`StopReason`).
+REASONS = tuple(reason.value for reason in StopReason)
 #: Errors that mean the device is gone for this session (never resumed).
 DEVICE_LOST = (PortLost, DeviceRebooted, WatchdogTripped, LinkTooNoisy, DeviceTimeout)
 
 
-def reason_for(exc: BaseException) -> str:
-    """The end reason an exception stands for: device_lost, fault or error."""
+def reason_for(exc: BaseException) -> StopReason:
+    """The end reason an exception stands for: host_starved, device_lost, fault or error."""
     if isinstance(exc, NakError):  # a refusal (e.g. LEAD_OFF at START), not a lost device
-        return "error"
+        return StopReason.ERROR
+    if isinstance(exc, HostStarved):
+        return StopReason.HOST_STARVED
     if isinstance(exc, DEVICE_LOST):
-        return "device_lost"
+        return StopReason.DEVICE_LOST
     if isinstance(exc, SafetyStop):
-        return "fault"
+        return StopReason.FAULT
     if isinstance(exc, DeviceError):
-        return "device_lost"
-    return "error"
+        return StopReason.DEVICE_LOST
+    return StopReason.ERROR
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +132,13 @@ class SessionResult:
     CLI can map it to an exit code (SafetyStop family -> 4, DeviceError family -> 3)."""
 
     session_id: str
-    reason: str
+    reason: StopReason
     duration_ms: int
     max_delivered_ua: dict[int, int]
     error: BaseException | None = None
     log_path: Path | None = None
     warnings: tuple[str, ...] = ()
     stop_confirmed: bool = True
+    #: What exactly ended it, for the log and the user: ``{"signal": "SIGHUP"}``,
+    #: ``{"stream": "stdout", "cause": "EPIPE: Broken pipe"}`` (empty for most reasons).
+    detail: Mapping[str, object] = field(default_factory=dict)

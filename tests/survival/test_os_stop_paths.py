@@ -1,0 +1,266 @@
+"""Stop paths the operating system provides (issue 11): every signal that would end or
+suspend ``tens start``, a closed terminal, a closed or stuck output stream.
+
+Each test runs ``tens start`` as a real process against ``tens simulate --pty --log`` as
+another, and takes the simulator's own log as the evidence: output was on before the event
+and every channel is at 0 after it, with the STOP confirmed; the session log is complete and
+names what happened (for a signal, which one); no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+from survival_helpers import (
+    DEADLINE_S,
+    after,
+    assert_all_zero_at_end,
+    child_env,
+    delivering_before,
+    first,
+    on_pty_simulator,
+    outputs,
+    read_jsonl,
+    session_log,
+    sim_events,
+    wait_jsonl,
+)
+
+from tenscontrol.session import read_log
+from tenscontrol.session.signals import STOP_SIGNALS, signal_name
+from tenscontrol.sim.spawn import SimulatorProcess
+
+#: fcntl's F_SETPIPE_SZ (Linux): the smallest pipe, so a test can fill it at once.
+F_SETPIPE_SZ = 1031
+
+#: One of each kind: the terminal's (HUP, QUIT, TSTP, TTIN), the user's (USR1), timers
+#: (ALRM, XCPU), abort, and a real-time signal. Every other one is covered in-process by
+#: tests/session/test_signal_guard.py, through the same handler.
+SIGNALS = [
+    signal.SIGHUP,
+    signal.SIGQUIT,
+    signal.SIGUSR1,
+    signal.SIGALRM,
+    signal.SIGABRT,
+    signal.SIGXCPU,
+    signal.SIGTSTP,
+    signal.SIGTTIN,
+    signal.SIGRTMIN + 3,
+]
+
+
+def _assert_stopped_after(sim_log: Path, when: float) -> None:
+    """Output was on before ``when``; the first STOP after it left every channel at 0."""
+    events = sim_events(sim_log)
+    assert delivering_before(events, when).get(1, 0) > 0
+    assert_all_zero_at_end(events)
+    stop = first(events, "stop", after=when)
+    assert not [e for e in outputs(after(events, stop)) if e["amplitude_ua"]]
+    assert not [e for e in events if e["event"] == "watchdog"], "the host did not stop it"
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=[signal_name(s) for s in SIGNALS])
+def test_every_kind_of_signal_stops_with_output_0_confirmed(tmp_path: Path, sig: int) -> None:
+    assert sig in STOP_SIGNALS
+    sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
+    with on_pty_simulator(child_env(home), sim_log) as ctl:
+        ctl.wait_stimulating()
+        signalled = time.time()
+        ctl.send_signal(sig)
+        assert ctl.finish() == 0, ctl.stderr
+    assert "Traceback" not in ctl.stderr
+    end = ctl.end()
+    name = signal_name(sig)
+    assert (end["reason"], end["signal"], end["stop_confirmed"]) == ("signal", name, True)
+    assert [(r["reason"], r["signal"]) for r in ctl.events("stop")] == [("signal", name)]
+    _assert_stopped_after(sim_log, signalled)
+    record = read_log(session_log(home))
+    assert (record.status, record.reason) == ("complete", "signal")
+    assert record.summary is not None
+    assert (record.summary["signal"], record.summary["stop_confirmed"]) == (name, True)
+
+
+def test_sigpipe_is_ignored_so_a_client_hanging_up_cannot_stop_a_session(tmp_path: Path) -> None:
+    sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
+    with on_pty_simulator(child_env(home), sim_log) as ctl:
+        ctl.wait_stimulating()
+        ctl.send_signal(signal.SIGPIPE)
+        later = ctl.wait_for(lambda r: r["event"] == "status", timeout_s=5)
+        assert later["output"] == "STIMULATING"
+        ctl.send_signal(signal.SIGTERM)
+        assert ctl.finish() == 0, ctl.stderr
+    assert ctl.end()["signal"] == "SIGTERM"
+
+
+def test_closed_stdout_pipe_is_a_stop_path(tmp_path: Path) -> None:
+    sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
+    with on_pty_simulator(child_env(home), sim_log) as ctl:
+        ctl.wait_stimulating()
+        assert ctl.proc.stdout is not None
+        closed = time.time()
+        ctl.proc.stdout.close()  # the reader goes away, as `tens start --json | head` does
+        assert ctl.proc.wait(DEADLINE_S) == 0
+        stderr = ctl.proc.stderr.read().decode() if ctl.proc.stderr else ""
+    assert "Traceback" not in stderr
+    assert "Exception ignored" not in stderr
+    _assert_stopped_after(sim_log, closed)
+    record = read_log(session_log(home))
+    assert (record.status, record.reason) == ("complete", "stream_lost")
+    assert record.summary is not None
+    assert record.summary["stream"] == "stdout"
+    assert record.summary["cause"] in ("EPIPE: Broken pipe", "error (no reader)")
+    assert record.summary["stop_confirmed"] is True
+
+
+def test_stuck_stdout_never_holds_the_session_up(tmp_path: Path) -> None:
+    """Nobody reads stdout (a paused pager, Ctrl-S): the pipe is full from the start, yet
+    the session runs (a modulated profile: a SET every 100 ms) and SIGTERM still stops it
+    at once, confirmed."""
+    sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
+    env = child_env(home)
+    with SimulatorProcess(("--pty", "--log", str(sim_log))) as sim:
+        command = [
+            sys.executable,
+            "-m",
+            "tenscontrol.cli",
+            "start",
+            "--profile",
+            "low-back-modulated",
+            "--port",
+            sim.port,
+            "--json",
+            "--yes",
+            "--no-diary",
+            "--intensity",
+            "20",
+            "--duration",
+            "1m",
+        ]
+        read_end, write_end = os.pipe()
+        fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)
+        os.set_blocking(write_end, False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                os.write(write_end, b"x" * 512)  # full before the child writes a byte
+        proc = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.PIPE, env=env
+        )
+        os.close(write_end)
+        try:
+            on = wait_jsonl(sim_log, lambda e: e["event"] == "output" and e["amplitude_ua"] > 0)
+            wait_jsonl(sim_log, lambda e: e["t"] > on["t"] + 3.0)
+            sets = [e for e in read_jsonl(sim_log) if e["event"] == "set" and e["t"] > on["t"]]
+            assert len(sets) >= 20, "the engine was held up by its stuck stdout"
+            signalled = time.time()
+            proc.send_signal(signal.SIGTERM)
+            zero = wait_jsonl(
+                sim_log, lambda e: e["event"] == "stop" and e["t"] >= signalled, timeout_s=5
+            )
+            assert zero["t"] - signalled < 1.0
+            assert proc.wait(DEADLINE_S) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            os.close(read_end)
+    _assert_stopped_after(sim_log, signalled)
+    record = read_log(session_log(home))
+    assert (record.status, record.reason) == ("complete", "signal")
+
+
+def _on_terminal(
+    env: dict[str, str], port: str, controlling: bool
+) -> tuple[subprocess.Popen[bytes], int]:
+    """``tens start --plain`` with a pty as its stdin, stdout and stderr; as its controlling
+    terminal when ``controlling`` (then closing the master hangs it up with SIGHUP)."""
+    master, slave = os.openpty()
+    slave_name = os.ttyname(slave)
+
+    def child_setup() -> None:
+        if controlling:
+            fd = os.open(slave_name, os.O_RDWR)
+            fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+            os.close(fd)
+
+    command = [
+        sys.executable,
+        "-m",
+        "tenscontrol.cli",
+        "start",
+        "--profile",
+        "low-back",
+        "--port",
+        port,
+        "--plain",
+        "--yes",
+        "--no-diary",
+        "--intensity",
+        "20",
+        "--duration",
+        "1m",
+    ]
+    proc = subprocess.Popen(
+        command,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        preexec_fn=child_setup,
+    )
+    os.close(slave)
+    return proc, master
+
+
+def _read_until(master: int, text: bytes, timeout_s: float = DEADLINE_S) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + timeout_s
+    while text not in seen:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saw {text!r}: {seen[-300:]!r}")
+        try:
+            seen += os.read(master, 4096)
+        except OSError as error:
+            if error.errno != errno.EIO:
+                raise
+    return seen
+
+
+@pytest.mark.parametrize("controlling", [True, False], ids=["hang-up", "terminal-gone"])
+def test_closing_the_terminal_is_a_stop_path(tmp_path: Path, controlling: bool) -> None:
+    """Closing the window: SIGHUP when it is the controlling terminal; else the writes fail
+    (EIO) and the loss of the terminal stops the session by itself."""
+    sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
+    env = child_env(home)
+    with SimulatorProcess(("--pty", "--log", str(sim_log))) as sim:
+        proc, master = _on_terminal(env, sim.port, controlling)
+        try:
+            _read_until(master, b"STIMULATING")
+            wait_jsonl(sim_log, lambda e: e["event"] == "output" and e["amplitude_ua"] > 0)
+            closed = time.time()
+            os.close(master)
+            assert proc.wait(DEADLINE_S) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    _assert_stopped_after(sim_log, closed)
+    record = read_log(session_log(home))
+    assert record.status == "complete"
+    assert record.summary is not None
+    assert record.summary["stop_confirmed"] is True
+    if controlling:
+        assert (record.reason, record.summary["signal"]) == ("signal", "SIGHUP")
+    else:
+        assert record.reason == "stream_lost"
+        assert record.summary["stream"] in ("stdout", "stderr", "terminal")
