@@ -1,5 +1,5 @@
 """``python -m tenscontrol.cli``: the same as the ``tens`` command."""
 
-from tenscontrol.cli.main import main
+from tenscontrol.cli import main
 
 main()

@@ -8,17 +8,16 @@ pyserial (start-up target: 150 ms). The one-line help of each command lives in
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import signal
-import sys
 
 import click
 
 from tenscontrol import __version__
 
-#: Exit code of a Ctrl-C before any command ran: 128 + SIGINT, as a shell reports it.
-EXIT_INTERRUPT = 128 + int(signal.SIGINT)
+#: Commands that install their own signal handlers first thing (the early Ctrl-C handler
+#: of :mod:`tenscontrol.cli` stays until they do).
+OWN_SIGNALS = frozenset({"start"})
 
 #: name -> (module, attribute, one-line help shown by ``tens --help``), in display order.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -60,6 +59,11 @@ class LazyGroup(click.Group):
             return None
         module, attribute, short_help = entry
         command = getattr(importlib.import_module(module), attribute)
+        if cmd_name not in OWN_SIGNALS and signal.getsignal(signal.SIGINT) is not (
+            signal.default_int_handler
+        ):
+            # Imported: from here Ctrl-C is the command's usual KeyboardInterrupt again.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         if not isinstance(command, click.Command):
             raise TypeError(f"{module}.{attribute} is not a click command")
         command.short_help = short_help
@@ -85,14 +89,5 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console-script entry point.
-
-    Ctrl-C before a command has taken its signals (while Python imports it, ~50 ms) is one
-    line and exit 130, not a traceback: nothing can have been started yet.
-    """
-    try:
-        cli(auto_envvar_prefix="TENS")
-    except KeyboardInterrupt:
-        with contextlib.suppress(OSError, ValueError):
-            click.echo("error: interrupted: nothing was started", err=True)
-        sys.exit(EXIT_INTERRUPT)
+    """Console-script entry point."""
+    cli(auto_envvar_prefix="TENS")

@@ -52,7 +52,7 @@ from tenscontrol.protocol import (
     Stop,
 )
 from tenscontrol.protocol.constants import NAK_TEXT
-from tenscontrol.transport.ports import Port, open_port
+from tenscontrol.transport.ports import PORT_ERRORS, Port, open_port
 from tenscontrol.transport.trace import FrameTracer
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ class TensDevice:
         try:
             self._core.drain_input(quiet_s=0.05)
             self._core.send_raw(b"\x00")
-        except (serial.SerialException, OSError) as error:  # unplugged while connecting
+        except PORT_ERRORS as error:  # unplugged while connecting
             raise PortLost(
                 f"the port went away while connecting: {error}", hint="was the device unplugged?"
             ) from None
@@ -293,7 +293,7 @@ class TensDevice:
                         "the I/O thread did not end within %.0f s; closing the port anyway",
                         JOIN_TIMEOUT_S,
                     )
-            with contextlib.suppress(serial.SerialException, OSError):
+            with contextlib.suppress(*PORT_ERRORS):
                 self._core.port.close()
 
     def __enter__(self) -> TensDevice:

@@ -19,6 +19,18 @@ import serial
 from tenscontrol.errors import PortError, UserInputError
 from tenscontrol.protocol.constants import BAUDRATE
 
+try:
+    import termios
+
+    _TERMIOS_ERRORS: tuple[type[BaseException], ...] = (termios.error,)
+except ImportError:  # Windows: pyserial raises only SerialException and OSError there
+    _TERMIOS_ERRORS = ()
+
+#: What a port can raise when the device goes away under it: pyserial's own error, the
+#: OS's, and termios.error, which is neither (``tcdrain`` on a pty whose other side has
+#: closed raises it from inside ``Serial.flush``).
+PORT_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, *_TERMIOS_ERRORS)
+
 #: pyserial imports ``<package>.protocol_<scheme>`` for ``scheme://`` URLs.
 _SIM_HANDLER_PACKAGE = "tenscontrol.sim"
 _NETWORK_SCHEMES = frozenset({"socket", "rfc2217"})
