@@ -284,6 +284,8 @@ def _result(
         (_result("device_lost", DeviceRebooted("x")), 3),
         (_result("error", NakError("x", code=1)), 3),
         (_result("error", RuntimeError("x")), 1),
+        (_result("error", RuntimeError("x"), confirmed=False), 3),
+        (_result("fault", OverDelivery("x"), confirmed=False), 4),
     ],
 )
 def test_session_exit_code(result: SessionResult, code: int) -> None:

@@ -88,10 +88,12 @@ _CLEAN_STOPS = frozenset(
 
 def session_exit_code(result: SessionResult) -> int:
     """The exit code of a finished session (the one place this mapping lives)."""
-    if result.reason in _CLEAN_STOPS:
-        return EXIT_OK if result.stop_confirmed else EXIT_DEVICE
     if result.reason is StopReason.FAULT:
         return EXIT_SAFETY
+    if not result.stop_confirmed:  # whatever the reason: the output may still be on
+        return EXIT_DEVICE
+    if result.reason in _CLEAN_STOPS:
+        return EXIT_OK
     if result.reason in (StopReason.DEVICE_LOST, StopReason.HOST_STARVED):
         return EXIT_DEVICE
     if isinstance(result.error, TensError):
