@@ -1,20 +1,25 @@
 """``tens status``, ``tens stop``, ``tens adjust`` in-process: no session (exit 1, one line),
 bad input (exit 2), the plain status text, an answer refused, and ``tens start`` refused
-(exit 2, no port opened) while another session holds the control endpoint."""
+(exit 2, no port opened) while another session holds the control endpoint. A session that
+holds the lock but does not answer, or answers busy, is exit 3, never "no session"."""
 
 from __future__ import annotations
 
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from start_helpers import FAST, error_lines, isolate, run
+from start_helpers import FAST, error_lines, isolate, json_lines, run
 
 from tenscontrol.cli import control_cmd, start_cmd
 from tenscontrol.cli.control_cmd import parse_change, status_lines
 from tenscontrol.errors import TensError, UserInputError
-from tenscontrol.session.control import ControlSlot, socket_path
+from tenscontrol.session import control
+from tenscontrol.session.control import ControlSlot, encode, socket_path
 
 
 @pytest.fixture
@@ -165,3 +170,80 @@ def test_start_refused_without_a_usable_control_folder(
     result = run("start", "--profile", "low-back", "--intensity", "5", *FAST)
     assert result.exit_code == 2
     assert "control socket path too long" in result.stderr
+
+
+SILENT = "error: a session is running but its control endpoint did not answer"
+
+
+@pytest.fixture
+def held(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ControlSlot]:
+    """The session lock held, as by a session that is starting (no endpoint yet); a short
+    grace for a session to end, so the tests are quick."""
+    monkeypatch.setattr(control, "ENDING_GRACE_S", 0.05)
+    slot = ControlSlot.claim()
+    try:
+        yield slot
+    finally:
+        slot.release()
+
+
+@pytest.mark.parametrize(
+    ("args", "socket_name"),
+    [(("status",), "control.sock"), (("adjust", "+1"), "control.sock"), (("stop",), "stop.sock")],
+)
+def test_a_session_that_does_not_answer_is_exit_3_never_no_session(
+    held: ControlSlot, args: tuple[str, ...], socket_name: str
+) -> None:
+    result = run(*args)
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert error_lines(result) == [f"{SILENT}: nothing listens on {socket_name}"]
+    if args == ("stop",):
+        assert "hint: unplug the device if it is still stimulating" in result.stderr
+
+
+@contextmanager
+def busy_endpoint(connections: int) -> Iterator[None]:
+    """``control.sock`` served by a stand-in that answers busy, ``connections`` times."""
+    busy = encode({"ok": False, "error": "busy: 16 clients are connected; try again"})
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(socket_path()))
+        listener.listen()
+        listener.settimeout(5)
+
+        def serve() -> None:
+            for _ in range(connections):
+                conn, _ = listener.accept()
+                with conn:
+                    conn.sendall(busy)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        yield
+        thread.join(5)
+
+
+def test_a_busy_endpoint_is_exit_3(held: ControlSlot) -> None:
+    with busy_endpoint(connections=2):
+        for args in (("status",), ("adjust", "-1")):
+            result = run(*args)
+            assert result.exit_code == 3
+            assert error_lines(result) == [
+                "error: a session is running but its control endpoint is busy: "
+                "16 clients are connected; try again"
+            ]
+
+
+def test_status_watch_skips_a_busy_refresh(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = [
+        {"ok": True, "status": STATUS},
+        {"ok": False, "error": "busy: 16 clients are connected; try again"},
+        {"ok": True, "status": {**STATUS, "state": "ended", "reason": "remote"}},
+    ]
+    monkeypatch.setattr(control_cmd, "request", lambda message, timeout_s: answers.pop(0))
+    monkeypatch.setattr(control_cmd, "WATCH_PERIOD_S", 0.0)
+    result = run("status", "--watch", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [line["state"] for line in json_lines(result.stdout)] == ["running", "ended"]
+    assert result.stderr.startswith("warning: a session is running but its control endpoint is")
+    assert answers == []

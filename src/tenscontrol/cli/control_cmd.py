@@ -1,9 +1,12 @@
 """``tens status``, ``tens stop`` and ``tens adjust``: talk to the running session.
 
-They reach the session through its control endpoint (:mod:`tenscontrol.session.control`: a
-0600 Unix socket in the runtime folder, JSON lines). No session running: one line on stderr
-and exit 1. ``tens stop`` returns once the device has confirmed output 0 (exit 3 when it did
-not); ``tens adjust`` exits 2 when the session's limits refuse the change.
+They reach the session through its control endpoint (:mod:`tenscontrol.session.control`:
+0600 Unix sockets in the runtime folder, JSON lines); ``tens stop`` has a socket of its own
+that other clients cannot fill. No session running: one line on stderr and exit 1, said
+only when no session holds the session lock. A session that is running but whose endpoint
+does not answer, or answers that it is busy: exit 3 (its output may be on). ``tens stop``
+returns once the device has confirmed output 0 (exit 3 when it did not); ``tens adjust``
+exits 2 when the session's limits refuse the change.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from tenscontrol.cli.exits import EXIT_DEVICE, EXIT_OK, report_errors
 from tenscontrol.cli.start_input import parse_ma
 from tenscontrol.cli.start_output import ma, mmss
 from tenscontrol.errors import TensError, UserInputError
-from tenscontrol.session.control import NoSession, request
+from tenscontrol.session.control import ControlBusy, NoSession, is_busy, request
 
 #: ``tens status --watch``: seconds between refreshes.
 WATCH_PERIOD_S = 1.0
@@ -29,8 +32,14 @@ STOP_TIMEOUT_S = 15.0
 
 
 def _ask(message: dict[str, Any], timeout_s: float = 5.0) -> dict[str, Any]:
-    """The session's answer; an ``ok: false`` answer becomes a :class:`TensError`."""
+    """The session's answer; an ``ok: false`` answer becomes a :class:`TensError`, a busy
+    one a :class:`ControlBusy` (exit 3: a session runs, it could not be asked)."""
     answer = request(message, timeout_s=timeout_s)
+    if is_busy(answer):
+        raise ControlBusy(
+            f"a session is running but its control endpoint is {answer['error']}",
+            hint="try again in a moment; `tens stop` has a path of its own",
+        )
     if answer.get("ok") is not True:
         raise TensError(str(answer.get("error", "the session refused the request")))
     return answer
@@ -79,7 +88,8 @@ def _show(status: dict[str, Any], as_json: bool) -> None:
 def status(as_json: bool, watch: bool) -> None:
     """Show the running session: phase, time, per-channel mA, output, link, battery.
 
-    Exit 1 when no session is running.
+    Exit 1 when no session is running; 3 when one is running but its control endpoint did
+    not answer or is busy (its output may be on).
 
     \b
     Examples:
@@ -95,6 +105,9 @@ def status(as_json: bool, watch: bool) -> None:
             except NoSession:
                 click.echo("the session has ended", err=True)
                 return
+            except ControlBusy as error:  # a crowd at the endpoint: this refresh only
+                click.echo(f"warning: {error}", err=True)
+                continue
             if not as_json:
                 click.echo("")
             _show(current, as_json)
@@ -109,7 +122,9 @@ def status(as_json: bool, watch: bool) -> None:
 def stop() -> None:
     """Stop the running session: output 0 at once; returns once the device confirmed 0.
 
-    Exit 1 when no session is running, 3 when the device did not confirm output 0.
+    Uses the session's stop-only socket, which other clients cannot fill. Exit 1 when no
+    session is running; 3 when the device did not confirm output 0, or the session did not
+    answer (its output may be on).
 
     \b
     Example:
@@ -153,7 +168,8 @@ def adjust(channel: int, change: str) -> None:
     """Change the intensity of the running session: one step up or down, or set it in mA.
 
     A step is 1 mA; higher levels are reached through the session's ramp, lower ones at
-    once. The session's ceiling and step rate apply (a refusal: exit 2). No session: exit 1.
+    once. The session's ceiling and step rate apply (a refusal: exit 2). No session: exit 1;
+    a session whose control endpoint did not answer or is busy: exit 3.
 
     \b
     Examples:

@@ -1,10 +1,20 @@
 """The control endpoint of a running session: where it lives, who owns it, and the client.
 
-A running ``tens start`` serves a Unix domain socket, ``control.sock``, in the runtime folder
-(``$TENS_HOME/run`` when ``TENS_HOME`` is set, else ``platformdirs.user_runtime_dir``). The
-folder is 0700 and the socket 0600 (chmod before ``listen``, so the umask does not matter
-and nobody can connect in between). ``tens status``, ``tens stop`` and ``tens adjust`` talk
-to it with JSON, one object per line (UTF-8, at most :data:`MAX_LINE` bytes); never pickle.
+A running ``tens start`` serves two Unix domain sockets in the runtime folder
+(``$TENS_HOME/run`` when ``TENS_HOME`` is set, else ``platformdirs.user_runtime_dir``):
+
+* ``control.sock`` takes ``status``, ``adjust`` and ``stop``; it serves a bounded number of
+  clients at once and answers ``{"ok": false, "error": "busy: ..."}`` beyond them;
+* ``stop.sock`` takes only ``{"cmd": "stop"}``. It is the path of ``tens stop``
+  (:func:`request` picks it for a stop): when its small table is full, the oldest
+  connection that has not sent a complete request yet is dropped, so no other client
+  (idle, slow, or flooding ``control.sock``) can keep a stop from getting in.
+
+The folder is 0700 and both sockets 0600 (chmod before ``listen``, so the umask does not
+matter and nobody can connect in between); the server also checks the peer's uid. The
+protocol is JSON, one object per line (UTF-8, at most :data:`MAX_LINE` bytes, nested at
+most :data:`MAX_NESTING` levels); never pickle. A connection has
+:data:`~tenscontrol.session.control_server.REQUEST_DEADLINE_S` seconds for a whole request.
 
 Requests and answers (every answer has ``"ok"``; errors carry ``"error"``, one line):
 
@@ -18,17 +28,23 @@ Requests and answers (every answer has ``"ok"``; errors carry ``"error"``, one l
 One session at a time: the session holds an exclusive ``flock`` on ``control.lock`` for its
 whole life (released by the kernel when the process dies), so a socket file left by a
 crashed session is known to be stale and is replaced; a second ``tens start`` is refused
-(exit 2). Windows named pipes are not implemented yet: there a session runs without the
-endpoint (:attr:`ControlSlot.supported` is False) and the commands say it is unsupported.
+(exit 2). The lock is also how a client tells "no session" (:class:`NoSession`, exit 1)
+from "a session that does not answer" (:class:`ControlUnavailable`, exit 3): the client
+says there is no session only when it could take the lock itself (:func:`session_running`).
+Windows named pipes are not implemented yet: there a session runs without the endpoint
+(:attr:`ControlSlot.supported` is False) and the commands say it is unsupported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import socket
 import stat
+import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -40,19 +56,43 @@ except ImportError:  # Windows: no flock and no AF_UNIX here; the endpoint is un
 
 import platformdirs
 
-from tenscontrol.errors import TensError, UserInputError
+from tenscontrol.errors import DeviceError, TensError, UserInputError
 from tenscontrol.session.paths import open_private, private_dir
 
 #: Largest request or answer line, bytes (newline included).
 MAX_LINE = 4_096
+#: Deepest nesting of arrays and objects a request may have (requests are flat objects;
+#: the bound keeps a hostile line from exhausting the JSON parser's recursion).
+MAX_NESTING = 8
 #: Longest Unix socket path the kernel accepts (sun_path, minus the terminating NUL).
 MAX_SOCKET_PATH = 107
 SOCKET_NAME = "control.sock"
+STOP_SOCKET_NAME = "stop.sock"
 LOCK_NAME = "control.lock"
+#: How a "too many clients" answer's error text begins.
+BUSY_PREFIX = "busy: "
+#: When the endpoint is gone or hung up without an answer while the session still holds
+#: the lock, the client waits this long (seconds) for the lock to be released: a session
+#: that is ending closes its endpoint shortly before it releases the lock.
+ENDING_GRACE_S = 1.0
+#: Pause between looks at the lock during that grace, and between connection attempts
+#: while the listener's queue is full, seconds.
+RETRY_PERIOD_S = 0.02
 
 
 class NoSession(TensError):
-    """No session is running (no control socket, or nobody listening). Exit 1."""
+    """No session is running: nobody holds the session lock (:func:`session_running`).
+    Exit 1."""
+
+
+class ControlUnavailable(DeviceError):
+    """A session is running (it holds the lock) but its control endpoint did not answer,
+    or answered that it is busy. Exit 3: its output may be on."""
+
+
+class ControlBusy(ControlUnavailable):
+    """The running session's endpoint answered that it has no room for one more client
+    (raised by the commands, from a busy answer: :func:`is_busy`). Exit 3."""
 
 
 class SessionBusy(UserInputError):
@@ -74,9 +114,55 @@ def socket_path(folder: Path | None = None) -> Path:
     return (folder or control_dir()) / SOCKET_NAME
 
 
+def stop_socket_path(folder: Path | None = None) -> Path:
+    """The stop-only socket of the running session."""
+    return (folder or control_dir()) / STOP_SOCKET_NAME
+
+
 def encode(message: dict[str, Any]) -> bytes:
     """One message as a JSON line (compact, UTF-8)."""
     return json.dumps(message, separators=(",", ":")).encode() + b"\n"
+
+
+def is_busy(answer: dict[str, Any]) -> bool:
+    """True for the answer of an endpoint that has no room for one more client."""
+    error = answer.get("error")
+    return answer.get("ok") is False and isinstance(error, str) and error.startswith(BUSY_PREFIX)
+
+
+_OPENERS = frozenset(b"[{")
+_CLOSERS = frozenset(b"]}")
+_QUOTE = ord('"')
+_BACKSLASH = ord("\\")
+
+
+def nested_deeper_than(line: bytes, limit: int = MAX_NESTING) -> bool:
+    """True when the JSON text ``line`` (UTF-8) nests arrays and objects deeper than
+    ``limit`` levels. Brackets inside strings do not count. Checked before ``json.loads``,
+    whose recursion a deep line would exhaust; on invalid JSON the result is only a bound
+    (the parser rejects such a line anyway). In UTF-8 a byte below 0x80 is always that
+    ASCII character, so scanning bytes is exact."""
+    if line.count(b"[") + line.count(b"{") <= limit:  # fast path: cannot be deeper
+        return False
+    depth = 0
+    in_string = escaped = False
+    for byte in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == _BACKSLASH:
+                escaped = True
+            elif byte == _QUOTE:
+                in_string = False
+        elif byte == _QUOTE:
+            in_string = True
+        elif byte in _OPENERS:
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in _CLOSERS:
+            depth -= 1
+    return False
 
 
 def read_line(sock: socket.socket, buffer: bytearray) -> bytes | None:
@@ -108,6 +194,7 @@ class ControlSlot:
     def __init__(self, folder: Path, lock_fd: int | None) -> None:
         self.folder = folder
         self.path = socket_path(folder)
+        self.stop_path = stop_socket_path(folder)
         self._lock_fd = lock_fd
         #: False where the endpoint is not implemented (Windows): nothing is served.
         self.supported = lock_fd is not None
@@ -129,9 +216,10 @@ class ControlSlot:
 
     @classmethod
     def _claim(cls, folder: Path) -> ControlSlot:
-        if len(os.fsencode(socket_path(folder))) > MAX_SOCKET_PATH:
+        longest = max(socket_path(folder), stop_socket_path(folder), key=os.fsencode)
+        if len(os.fsencode(longest)) > MAX_SOCKET_PATH:
             raise UserInputError(
-                f"control socket path too long for the system: {socket_path(folder)}",
+                f"control socket path too long for the system: {longest}",
                 hint="set TENS_HOME to a shorter folder",
             )
         private_dir(folder)
@@ -152,17 +240,21 @@ class ControlSlot:
             raise
         return cls(folder, fd)
 
-    def remove_stale_socket(self) -> bool:
-        """Remove a socket file left by a crashed session; True when one was removed.
+    def remove_stale_socket(self, path: Path | None = None) -> bool:
+        """Remove a socket file left by a crashed session (``path``: one of this slot's two,
+        the control socket by default); True when one was removed.
 
         Only valid while the slot is held (then nobody can be listening on it)."""
+        path = path or self.path
+        if path not in (self.path, self.stop_path):
+            raise ValueError(f"{path} is not a socket of this slot")
         try:
-            mode = self.path.lstat().st_mode
+            mode = path.lstat().st_mode
         except FileNotFoundError:
             return False
         if not stat.S_ISSOCK(mode):
-            raise UserInputError(f"{self.path} exists and is not a socket: remove it")
-        self.path.unlink()
+            raise UserInputError(f"{path} exists and is not a socket: remove it")
+        path.unlink()
         return True
 
     def release(self) -> None:
@@ -177,39 +269,144 @@ def supported() -> bool:
     return fcntl is not None and hasattr(socket, "AF_UNIX")
 
 
-def request(message: dict[str, Any], *, timeout_s: float = 5.0) -> dict[str, Any]:
-    """Send ``message`` to the running session and return its answer.
+def session_running(folder: Path | None = None) -> bool:
+    """True when a session holds the slot's lock (a running ``tens start``).
 
-    Raises :class:`NoSession` when no session is running, :class:`TensError` when the
-    session does not answer within ``timeout_s`` seconds or answers nonsense."""
-    if not supported():
-        raise TensError("the control endpoint is not supported on this system yet")
-    path = socket_path()
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(timeout_s)
+    A non-blocking shared ``flock`` on a descriptor of its own: it fails while a session
+    holds its exclusive lock (also one of this very process). Nothing is created. When the
+    lock file exists but cannot be checked, this says True: never claim that no session
+    runs without knowing it."""
+    if fcntl is None:
+        return False
+    path = (folder or control_dir()) / LOCK_NAME
     try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except (FileNotFoundError, NotADirectoryError):
+        return False  # never claimed here: no session
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:  # EWOULDBLOCK: the session's exclusive lock; anything else: unknown
+        return True
+    finally:
+        os.close(fd)  # also drops the shared lock at once, so a starting session gets it
+    return False
+
+
+def _still_running(folder: Path, grace_s: float) -> bool:
+    """:func:`session_running`, waiting up to ``grace_s`` seconds for a session that is
+    ending to release the lock (no event to wait on in another process: it is polled)."""
+    deadline = time.monotonic() + grace_s
+    pause = threading.Event()
+    while session_running(folder):
+        if time.monotonic() >= deadline:
+            return True
+        pause.wait(RETRY_PERIOD_S)
+    return False
+
+
+class _NotServed(Exception):
+    """Nobody serves the socket: no file, or nobody listening."""
+
+
+class _Unanswered(Exception):
+    """Connected, but the connection ended without a complete answer line."""
+
+
+class _NoRoom(Exception):
+    """The listener's queue stayed full until the deadline."""
+
+
+class _ConnectFailed(Exception):
+    """Connecting failed otherwise (permissions, a path that is not a socket folder)."""
+
+
+def _connect(path: Path, deadline: float) -> socket.socket:
+    """A socket connected to ``path``, retried while the listener's queue is full (a
+    non-blocking ``connect`` says EAGAIN then) until ``deadline`` (monotonic seconds)."""
+    pause = threading.Event()
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(max(0.001, deadline - time.monotonic()))
         try:
             sock.connect(os.fspath(path))
-        except (FileNotFoundError, ConnectionRefusedError):
-            raise NoSession("no session is running (start one with `tens start`)") from None
-        except OSError as error:
-            if error.errno in (errno.ENOENT, errno.ECONNREFUSED, errno.ENOTSOCK):
-                raise NoSession("no session is running") from None
-            raise TensError(f"control socket {path}: {error.strerror or error}") from None
-        try:
-            sock.sendall(encode(message))
-            line = read_line(sock, bytearray())
+        except BlockingIOError:
+            sock.close()
+            if time.monotonic() + RETRY_PERIOD_S >= deadline:
+                raise _NoRoom() from None
+            pause.wait(RETRY_PERIOD_S)
+            continue
         except TimeoutError:
-            raise TensError(f"the session did not answer within {timeout_s:g} s") from None
-        except (OSError, ValueError) as error:
-            raise TensError(f"the session's answer could not be read: {error}") from None
+            sock.close()
+            raise _NoRoom() from None
+        except OSError as error:
+            sock.close()
+            if error.errno in (errno.ENOENT, errno.ECONNREFUSED, errno.ENOTSOCK):
+                raise _NotServed() from None
+            raise _ConnectFailed(f"control socket {path}: {error.strerror or error}") from None
+        return sock
+
+
+def _exchange(path: Path, payload: bytes, timeout_s: float) -> bytes:
+    """Send ``payload`` on a new connection to ``path``; the answer line."""
+    deadline = time.monotonic() + timeout_s
+    sock = _connect(path, deadline)
+    try:
+        # refused before it read the request: its one-line answer (busy) may still be there
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(payload)
+        sock.settimeout(max(0.001, deadline - time.monotonic()))
+        try:
+            line = read_line(sock, bytearray())
+        except (BrokenPipeError, ConnectionResetError) as error:
+            raise _Unanswered(str(error)) from None
     finally:
         sock.close()
     if line is None:
-        raise NoSession("the session ended before it answered")
+        raise _Unanswered("it closed the connection without an answer")
+    return line
+
+
+def request(message: dict[str, Any], *, timeout_s: float = 5.0) -> dict[str, Any]:
+    """Send ``message`` to the running session and return its answer (a busy answer, see
+    :func:`is_busy`, included). A stop goes to ``stop.sock``, anything else to
+    ``control.sock``.
+
+    Raises :class:`NoSession` only when no session holds the lock, and
+    :class:`ControlUnavailable` when one does but its endpoint does not answer within
+    ``timeout_s`` seconds (or hung up, or is not up yet or any more); :class:`TensError`
+    when the answer is nonsense."""
+    if not supported():
+        raise TensError("the control endpoint is not supported on this system yet")
+    folder = control_dir()
+    path = stop_socket_path(folder) if message.get("cmd") == "stop" else socket_path(folder)
+    silent = "a session is running but its control endpoint did not answer"
+    try:
+        line = _exchange(path, encode(message), timeout_s)
+    except _NotServed:
+        if _still_running(folder, ENDING_GRACE_S):  # starting, ending, or its server died
+            raise ControlUnavailable(f"{silent}: nothing listens on {path.name}") from None
+        raise NoSession("no session is running (start one with `tens start`)") from None
+    except _Unanswered as error:
+        if _still_running(folder, ENDING_GRACE_S):
+            raise ControlUnavailable(f"{silent}: {error}") from None
+        raise NoSession("the session ended before it answered") from None
+    except _ConnectFailed as error:
+        if session_running(folder):
+            raise ControlUnavailable(f"{silent}: {error}") from None
+        raise TensError(str(error)) from None
+    except (_NoRoom, TimeoutError):
+        if session_running(folder):
+            raise ControlUnavailable(f"{silent} within {timeout_s:g} s") from None
+        raise NoSession("the session ended before it answered") from None
+    except (OSError, ValueError) as error:
+        if session_running(folder):
+            raise ControlUnavailable(f"{silent}: {error}") from None
+        raise TensError(f"the session's answer could not be read: {error}") from None
     try:
         answer = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise TensError("the session's answer is not JSON") from None
     if not isinstance(answer, dict) or "ok" not in answer:
         raise TensError("the session's answer has no ok field")
