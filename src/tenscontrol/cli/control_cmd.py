@@ -20,8 +20,7 @@ import click
 
 from tenscontrol import hard_limits as hl
 from tenscontrol.cli.exits import EXIT_DEVICE, EXIT_OK, report_errors
-from tenscontrol.cli.start_input import parse_ma
-from tenscontrol.cli.start_output import ma, mmss
+from tenscontrol.cli.text import ma, mmss, parse_ma
 from tenscontrol.errors import TensError, UserInputError
 from tenscontrol.session.control import ControlBusy, NoSession, is_busy, request
 

@@ -19,6 +19,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from tenscontrol.cli.text import mmss
 from tenscontrol.session import ChannelSnapshot, Snapshot
 
 BAR_WIDTH = 30
@@ -35,12 +36,6 @@ class ViewInfo:
     phase_count: int
     body_areas: dict[int, str]
     keys: bool = True
-
-
-def mmss(ms: int) -> str:
-    """``ms`` as ``MM:SS`` (whole seconds, rounded down)."""
-    seconds = max(0, ms) // 1_000
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
 def ma_text(ua: int | None) -> str:

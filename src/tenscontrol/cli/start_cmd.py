@@ -57,7 +57,8 @@ from tenscontrol.cli.start_input import (
     stdin_is_terminal,
 )
 from tenscontrol.cli.start_live import LiveSession
-from tenscontrol.cli.start_output import SessionPrinter, ma, mmss
+from tenscontrol.cli.start_output import SessionPrinter
+from tenscontrol.cli.text import ma, mmss
 from tenscontrol.errors import Interrupted, TensError, UserInputError
 from tenscontrol.profiles.loader import resolve
 from tenscontrol.session import SessionEngine, SessionResult, load_caps

@@ -12,30 +12,19 @@ import io
 import re
 import select
 import sys
-from decimal import Decimal
 
 import click
 
 from tenscontrol import hard_limits as hl
+from tenscontrol.cli.text import parse_ma
 from tenscontrol.errors import UserInputError
 from tenscontrol.profiles.model import Profile
 from tenscontrol.profiles.units import MA_TO_UA, fmt_number
 
-_MA = re.compile(r"^\d{1,3}(\.\d{1,3})?$")
 _CH_MA = re.compile(r"^(\d{1,2})=(.+)$")
 _DURATION = re.compile(r"^(?:(\d{1,4})h)?(?:(\d{1,5})m)?(?:(\d{1,6})s)?$")
 #: Largest fast-forward factor of a simulated session.
 MAX_SPEED = 1_000
-
-
-def parse_ma(text: str, what: str) -> int:
-    """``"20"`` or ``"12.5"`` mA -> uA (exact; at most 1 uA resolution)."""
-    if not _MA.match(text):
-        raise UserInputError(
-            f"{what}: {text[:20]!r} is not an intensity in mA (e.g. 20 or 12.5)",
-            hint="use --intensity MA for every channel, or --intensity CH=MA per channel",
-        )
-    return int(Decimal(text) * MA_TO_UA)
 
 
 def parse_intensities(values: tuple[str, ...], profile: Profile) -> dict[int, int | None]:

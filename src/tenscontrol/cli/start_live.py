@@ -23,9 +23,10 @@ from rich.console import Console, RenderableType
 from rich.live import Live
 
 from tenscontrol.cli.live_keys import KeyReader, cbreak
-from tenscontrol.cli.live_view import ViewInfo, mmss, render
+from tenscontrol.cli.live_view import ViewInfo, render
 from tenscontrol.cli.output_stream import GuardedFile, LostCallback
 from tenscontrol.cli.start_output import plain_event
+from tenscontrol.cli.text import mmss
 from tenscontrol.session import Event, SessionEngine
 
 REFRESH_PER_S = 4

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tenscontrol.cli.output_stream import LineWriter
-from tenscontrol.profiles.units import MA_TO_UA, fmt_number
+from tenscontrol.cli.text import ma, mmss
 from tenscontrol.session import Event, SessionEngine, SessionResult, Snapshot
 
 POLL_S = 0.05
@@ -42,17 +42,6 @@ _EVENT_KINDS = {
     "warning": "warning",
     "stop": "stop",
 }
-
-
-def mmss(ms: int) -> str:
-    """``ms`` as ``MM:SS``."""
-    seconds = max(0, ms) // 1_000
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
-
-
-def ma(ua: int | None) -> str:
-    """uA as mA text, or "-" when unknown."""
-    return "-" if ua is None else fmt_number(ua, MA_TO_UA, 1)
 
 
 def status_record(snap: Snapshot) -> dict[str, Any]:

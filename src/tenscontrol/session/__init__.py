@@ -5,13 +5,41 @@ Layers: ``paths``/``config`` -> ``limits`` (the chain and the one setpoint check
 paths) with ``recorder`` -> ``logwriter``; ``logreader`` and ``index`` read the logs back.
 """
 
-from tenscontrol.session.config import UserCaps, load_caps
-from tenscontrol.session.engine import SessionEngine
-from tenscontrol.session.events import ChannelSnapshot, Event, SessionResult, Snapshot
-from tenscontrol.session.limits import SessionLimits, build_limits, check_setpoint
-from tenscontrol.session.logreader import SessionRecord, read_log
-from tenscontrol.session.paths import data_dir
-from tenscontrol.session.signals import stop_on_signals
+from typing import TYPE_CHECKING
+
+from tenscontrol.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenscontrol.session.config import UserCaps, load_caps
+    from tenscontrol.session.engine import SessionEngine
+    from tenscontrol.session.events import ChannelSnapshot, Event, SessionResult, Snapshot
+    from tenscontrol.session.limits import SessionLimits, build_limits, check_setpoint
+    from tenscontrol.session.logreader import SessionRecord, read_log
+    from tenscontrol.session.paths import data_dir
+    from tenscontrol.session.signals import stop_on_signals
+
+#: Public name -> the module that defines it. Imported on first use (PEP 562): ``tens stop``
+#: and ``tens status`` import ``tenscontrol.session.control`` only, and must not pay for the
+#: engine and pydantic (~185 ms) to reach a session that is stimulating.
+_LAZY = {
+    "UserCaps": "config",
+    "load_caps": "config",
+    "SessionEngine": "engine",
+    "ChannelSnapshot": "events",
+    "Event": "events",
+    "SessionResult": "events",
+    "Snapshot": "events",
+    "SessionLimits": "limits",
+    "build_limits": "limits",
+    "check_setpoint": "limits",
+    "SessionRecord": "logreader",
+    "read_log": "logreader",
+    "data_dir": "paths",
+    "stop_on_signals": "signals",
+}
+
+
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "ChannelSnapshot",
