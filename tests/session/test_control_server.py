@@ -11,6 +11,7 @@ hold other answers up; and a client says "no session" only when no session holds
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -618,3 +619,19 @@ def test_a_slow_device_stop_does_not_hold_other_answers_up(home: Path) -> None:
         finally:
             release.set()
         assert live.delivered_ua == 0
+
+
+def test_a_client_looking_at_the_lock_does_not_refuse_a_starting_session(tmp_path: Path) -> None:
+    """``tens status`` checks the lock with a momentary shared flock; a ``tens start`` at
+    that very instant waits it out instead of saying another session runs."""
+    folder = tmp_path / "run"
+    ControlSlot.claim(folder).release()  # makes the folder and the lock file
+    fd = os.open(folder / "control.lock", os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    releaser = threading.Timer(0.02, os.close, args=(fd,))
+    releaser.start()
+    try:
+        slot = ControlSlot.claim(folder)
+    finally:
+        releaser.join()
+    slot.release()

@@ -100,6 +100,8 @@ def test_ctrl_c_at_any_instant_gives_no_traceback_and_a_confirmed_0(
                 proc.kill()
                 proc.wait()
     stderr = err.decode()
+    if _before_tenscontrol(proc.returncode, stderr):
+        return  # the interpreter's own start-up (the README says so): nothing was opened
     assert "Traceback" not in stderr, stderr
     assert proc.returncode in (0, INTERRUPTED), (proc.returncode, stderr)
     if proc.returncode == INTERRUPTED:
@@ -108,6 +110,17 @@ def test_ctrl_c_at_any_instant_gives_no_traceback_and_a_confirmed_0(
         assert b'"stop_confirmed": true' in seen + out
     last = last_output_by_channel(sim_events(sim_log))
     assert all(e["amplitude_ua"] == 0 for e in last.values()), last
+
+
+def _before_tenscontrol(code: int, stderr: str) -> bool:
+    """True when the Ctrl-C landed while the Python interpreter itself was starting, before
+    any tenscontrol code ran (possible only for the earliest instant on a loaded machine):
+    Python's own handling then shows, and no frame of ours is in its traceback."""
+    return (
+        code in (-signal.SIGINT, 1)
+        and "tenscontrol" not in stderr
+        and (not stderr or stderr.rstrip().endswith("KeyboardInterrupt"))
+    )
 
 
 # --- ports that fail while connecting ----------------------------------------------------

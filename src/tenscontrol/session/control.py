@@ -228,7 +228,7 @@ class ControlSlot:
             raise UserInputError(f"{folder} is not a private folder of this user")
         fd = open_private(folder / LOCK_NAME)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_exclusive(fd)
         except BlockingIOError:
             os.close(fd)
             raise SessionBusy(
@@ -267,6 +267,26 @@ class ControlSlot:
 def supported() -> bool:
     """True where the control endpoint is implemented (Unix domain sockets and flock)."""
     return fcntl is not None and hasattr(socket, "AF_UNIX")
+
+
+#: A client's look at the lock (:func:`session_running`) holds a shared lock for a few
+#: microseconds: a session starting at that instant tries again this often, this many times.
+CLAIM_ATTEMPTS = 5
+CLAIM_RETRY_S = 0.01
+
+
+def _lock_exclusive(fd: int) -> None:
+    """The session's exclusive lock on ``fd``; BlockingIOError when another session has it
+    (a client's momentary shared lock is waited out)."""
+    for attempt in range(CLAIM_ATTEMPTS):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if attempt == CLAIM_ATTEMPTS - 1:
+                raise
+            time.sleep(CLAIM_RETRY_S)
+        else:
+            return
 
 
 def session_running(folder: Path | None = None) -> bool:
