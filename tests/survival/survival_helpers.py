@@ -68,6 +68,30 @@ def tens(
     )  # fmt: skip
 
 
+def start_command(
+    port: str, *view: str, profile: str = "low-back", intensity: str = "20"
+) -> list[str]:
+    """``tens start`` of a 1-minute ``profile`` session on ``port`` at ``intensity`` mA, no
+    questions, with ``view`` options (``--json``, ``--plain``, or none for the live view)."""
+    return [
+        sys.executable,
+        "-m",
+        "tenscontrol.cli",
+        "start",
+        "--profile",
+        profile,
+        "--port",
+        port,
+        *view,
+        "--yes",
+        "--no-diary",
+        "--intensity",
+        intensity,
+        "--duration",
+        "1m",
+    ]
+
+
 class Controller:
     """A running ``tens start --json``: its JSON lines (read with deadlines) and its exit."""
 

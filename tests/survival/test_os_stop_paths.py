@@ -15,7 +15,6 @@ import fcntl
 import os
 import signal
 import subprocess
-import sys
 import termios
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from survival_helpers import (
     read_jsonl,
     session_log,
     sim_events,
+    start_command,
     wait_jsonl,
 )
 
@@ -129,23 +129,7 @@ def test_stuck_stdout_never_holds_the_session_up(tmp_path: Path) -> None:
     sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
     env = child_env(home)
     with SimulatorProcess(("--pty", "--log", str(sim_log))) as sim:
-        command = [
-            sys.executable,
-            "-m",
-            "tenscontrol.cli",
-            "start",
-            "--profile",
-            "low-back-modulated",
-            "--port",
-            sim.port,
-            "--json",
-            "--yes",
-            "--no-diary",
-            "--intensity",
-            "20",
-            "--duration",
-            "1m",
-        ]
+        command = start_command(sim.port, "--json", profile="low-back-modulated")
         read_end, write_end = os.pipe()
         fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)
         os.set_blocking(write_end, False)
@@ -193,23 +177,7 @@ def _on_terminal(
             fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
             os.close(fd)
 
-    command = [
-        sys.executable,
-        "-m",
-        "tenscontrol.cli",
-        "start",
-        "--profile",
-        "low-back",
-        "--port",
-        port,
-        *(() if live else ("--plain",)),
-        "--yes",
-        "--no-diary",
-        "--intensity",
-        "20",
-        "--duration",
-        "1m",
-    ]
+    command = start_command(port, *(() if live else ("--plain",)))
     proc = subprocess.Popen(
         command,
         stdin=slave,

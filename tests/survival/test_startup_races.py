@@ -10,7 +10,6 @@ import random
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 import tty
@@ -19,32 +18,19 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
-from survival_helpers import DEADLINE_S, child_env, last_output_by_channel, sim_events, tens
+from survival_helpers import (
+    DEADLINE_S,
+    child_env,
+    last_output_by_channel,
+    sim_events,
+    start_command,
+    tens,
+)
 
 from tenscontrol.sim.spawn import SimulatorProcess
 
 #: Exit code of a signal before the session started: 128 + N, as a shell reports it.
 INTERRUPTED = 128 + signal.SIGINT
-
-
-def _start_command(port: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "tenscontrol.cli",
-        "start",
-        "--profile",
-        "low-back",
-        "--port",
-        port,
-        "--json",
-        "--yes",
-        "--no-diary",
-        "--intensity",
-        "20",
-        "--duration",
-        "1m",
-    ]
 
 
 def _read_until(proc: subprocess.Popen[bytes], text: bytes | None, delay_s: float) -> bytes:
@@ -81,7 +67,7 @@ def test_ctrl_c_at_any_instant_gives_no_traceback_and_a_confirmed_0(
     env = child_env(tmp_path / "home")
     with SimulatorProcess(("--pty", "--log", str(sim_log))) as sim:
         proc = subprocess.Popen(
-            _start_command(sim.port),
+            start_command(sim.port, "--json"),
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

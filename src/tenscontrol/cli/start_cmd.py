@@ -32,7 +32,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import TextIO
+from dataclasses import dataclass
+from typing import Any, TextIO
 
 import click
 from click.core import ParameterSource
@@ -158,6 +159,23 @@ def _live_wanted(as_json: bool, plain: bool) -> bool:
     return sys.stdout.isatty() and os.environ.get("TERM", "") != "dumb"
 
 
+@dataclass(frozen=True)
+class StartOptions:
+    """The options of ``tens start``, as click parsed them (see the option help)."""
+
+    profile_ref: str
+    port: str | None
+    simulate: bool
+    intensities: tuple[str, ...]
+    duration: str | None
+    speed: float | None
+    as_json: bool
+    trace_file: TextIO | None
+    yes: bool
+    no_diary: bool
+    plain: bool
+
+
 class _StderrLog(logging.Handler):
     """Log records of the session as ``warning: ...`` lines on stderr, written by a
     :class:`LineWriter` (a log call in the engine thread never waits for the terminal)."""
@@ -249,20 +267,7 @@ def _store_pain(result: SessionResult, before: int | None, after: int | None) ->
 @click.option("--plain", is_flag=True, help="Plain lines even on a terminal (no live view).")
 @click.pass_context
 @report_errors
-def start(
-    ctx: click.Context,
-    profile_ref: str,
-    port: str | None,
-    simulate: bool,
-    intensities: tuple[str, ...],
-    duration: str | None,
-    speed: float | None,
-    as_json: bool,
-    trace_file: TextIO | None,
-    yes: bool,
-    no_diary: bool,
-    plain: bool,
-) -> None:
+def start(ctx: click.Context, /, **options: Any) -> None:
     """Run one session of a profile on a device (or the simulator).
 
     On a terminal a live view shows the session; keys: up/down or +/- channel 1, [ and ]
@@ -281,83 +286,53 @@ def start(
     guard = SignalGuard().install()  # first: any signal from here on is a stop path
     streams = _Streams()
     try:
-        code = _start(
-            ctx,
-            guard,
-            streams,
-            profile_ref=profile_ref,
-            port=port,
-            simulate=simulate,
-            intensities=intensities,
-            duration=duration,
-            speed=speed,
-            as_json=as_json,
-            trace_file=trace_file,
-            yes=yes,
-            no_diary=no_diary,
-            plain=plain,
-        )
+        code = _start(ctx, guard, streams, StartOptions(**options))
     finally:
         guard.mode = GuardMode.NOTE
         streams.close()
     sys.exit(code)
 
 
-def _start(
-    ctx: click.Context,
-    guard: SignalGuard,
-    streams: _Streams,
-    *,
-    profile_ref: str,
-    port: str | None,
-    simulate: bool,
-    intensities: tuple[str, ...],
-    duration: str | None,
-    speed: float | None,
-    as_json: bool,
-    trace_file: TextIO | None,
-    yes: bool,
-    no_diary: bool,
-    plain: bool,
-) -> int:
+def _start(ctx: click.Context, guard: SignalGuard, streams: _Streams, o: StartOptions) -> int:
     """The body of ``tens start``; returns the exit code. A signal before the session runs
     raises :class:`Interrupted` out of here (the port is closed with a STOP on the way)."""
-    if simulate and port is not None:
+    port = o.port
+    if o.simulate and port is not None:
         if ctx.get_parameter_source("port") is not ParameterSource.ENVIRONMENT:
             raise UserInputError("--port and --simulate: choose one")
         port = None  # TENS_PORT does not apply to the simulator
-    check_speed(speed, simulate)
-    profile = resolve(profile_ref, warn=lambda text: click.echo(f"warning: {text}", err=True))
-    wanted = parse_intensities(intensities, profile)
-    duration_ms = parse_duration(duration, profile)
+    check_speed(o.speed, o.simulate)
+    profile = resolve(o.profile_ref, warn=lambda text: click.echo(f"warning: {text}", err=True))
+    wanted = parse_intensities(o.intensities, profile)
+    duration_ms = parse_duration(o.duration, profile)
     caps = load_caps()
     check_before_device(profile, caps, wanted)
-    tracer = FrameTracer(trace_file) if trace_file else None
+    tracer = FrameTracer(o.trace_file) if o.trace_file else None
     slot = ControlSlot.claim()  # one session at a time (exit 2), before any port is opened
     try:
-        opened = open_device(port, simulate=simulate, speed=speed, tracer=tracer)
+        opened = open_device(port, simulate=o.simulate, speed=o.speed, tracer=tracer)
     except BaseException:
         slot.release()
         raise
     try:
-        simulated = simulate or opened.simulated
+        simulated = o.simulate or opened.simulated
         if not simulated:
             _ensure_screening()
         engine = SessionEngine(
             profile, opened.device, intensities_ua=wanted, duration_ms=duration_ms, caps=caps
         )
-        printer = SessionPrinter(engine, streams.out, as_json=as_json, simulated=simulated)
+        printer = SessionPrinter(engine, streams.out, as_json=o.as_json, simulated=simulated)
         _show_plan(engine, printer, opened)
         streams.out.flush()  # the plan is on the screen before any question
-        if not yes and not _confirm(as_json, simulated):
+        if not o.yes and not _confirm(o.as_json, simulated):
             click.echo("Not started: nothing was sent to the device.", err=True)
             return EXIT_OK
-        diary = not no_diary and not simulated  # no pain change to measure on a simulator
+        diary = not o.no_diary and not simulated  # no pain change to measure on a simulator
         before = ask_pain("before") if diary else None
         if streams.lost is not None:
             stream, what = streams.lost
             raise TensError(f"{stream} is gone ({what}): nothing was started")
-        live = _live_wanted(as_json, plain)
+        live = _live_wanted(o.as_json, o.plain)
         view: LiveSession | SessionPrinter = (
             LiveSession(engine, on_lost=streams.on_lost) if live else printer
         )
