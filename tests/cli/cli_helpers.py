@@ -30,15 +30,30 @@ def real_session(
 def torn_session(root: Path, session_id: str = "20300101T000000Z-calf") -> Path:
     """A log cut short by a crash: header, a few events, no summary, a torn last line."""
     writer = SessionLogWriter.create(session_id, root)
-    writer.write({"type": "header", "session_id": session_id, "started_wall": 1_893_456_000.0,
-                  "simulated": False, "profile": {"name": "calf"},
-                  "device": {"model": "TC-1", "serial_number": "A1", "firmware": "1.0"},
-                  "limits": {"1": {"ceiling_ua": 40_000}}}, sync=True)  # fmt: skip
+    writer.write(
+        {
+            "type": "header",
+            "session_id": session_id,
+            "started_wall": 1_893_456_000.0,
+            "simulated": False,
+            "profile": {"name": "calf"},
+            "device": {"model": "TC-1", "serial_number": "A1", "firmware": "1.0"},
+            "limits": {"1": {"ceiling_ua": 40_000}},
+        },
+        sync=True,
+    )
     writer.write({"type": "event", "t_ms": 0, "event": "start", "channels": [1]}, sync=True)
     for second in range(1, 6):
-        writer.write({"type": "event", "t_ms": second * 1_000, "event": "telemetry",
-                      "setpoint_ua": {"1": second * 2_000},
-                      "delivered_ua": {"1": second * 1_900}}, sync=False)  # fmt: skip
+        writer.write(
+            {
+                "type": "event",
+                "t_ms": second * 1_000,
+                "event": "telemetry",
+                "setpoint_ua": {"1": second * 2_000},
+                "delivered_ua": {"1": second * 1_900},
+            },
+            sync=False,
+        )
     writer.close()
     with writer.path.open("a") as handle:
         handle.write('{"type": "event", "t_ms": 6000, "eve')

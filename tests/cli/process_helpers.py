@@ -21,12 +21,27 @@ def child_env(home: Path) -> dict[str, str]:
 
 def spawn_start(env: dict[str, str], port: str, *args: str) -> subprocess.Popen[str]:
     """``tens start --profile low-back --port PORT --json --yes ARGS`` in a child process."""
-    command = [sys.executable, "-m", "tenscontrol.cli", "start", "--profile", "low-back",
-               "--port", port, "--json", "--yes", *args]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "tenscontrol.cli",
+        "start",
+        "--profile",
+        "low-back",
+        "--port",
+        port,
+        "--json",
+        "--yes",
+        *args,
+    ]
     return subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env,
-    )  # fmt: skip
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def read_until_stimulating(proc: subprocess.Popen[str], timeout_s: float) -> list[dict[str, Any]]:

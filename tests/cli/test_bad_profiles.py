@@ -153,8 +153,18 @@ GENERATED: dict[str, Callable[[], bytes]] = {
 }
 
 #: Text that means a Python object, a traceback or pydantic internals leaked into a message.
-NOISE = ("Traceback", "Error(", "datetime.", "object at 0x", "<class", "{'", "pydantic",
-         "input_value", "input_type", "For further information")  # fmt: skip
+NOISE = (
+    "Traceback",
+    "Error(",
+    "datetime.",
+    "object at 0x",
+    "<class",
+    "{'",
+    "pydantic",
+    "input_value",
+    "input_type",
+    "For further information",
+)
 #: The sample run as real processes against ``tens simulate --pty``.
 PTY_SAMPLE = ("monophasic.toml", "ceiling_1ua_above_hard_limit.toml", "binary_garbage.toml")
 
@@ -289,12 +299,27 @@ def _sim_events(log: Path) -> list[str]:
 
 
 def _start_process(path: Path, port: str, home: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "tenscontrol.cli", "start", "--profile", str(path),
-               "--port", port, "--yes", "--no-diary"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "tenscontrol.cli",
+        "start",
+        "--profile",
+        str(path),
+        "--port",
+        port,
+        "--yes",
+        "--no-diary",
+    ]
     return subprocess.run(
-        command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-        env=child_env(home), timeout=20, check=False,
-    )  # fmt: skip
+        command,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=child_env(home),
+        timeout=20,
+        check=False,
+    )
 
 
 def _assert_refused_unheard(path: Path, port: str, log: Path, home: Path) -> None:

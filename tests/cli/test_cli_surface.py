@@ -35,8 +35,19 @@ TENS = str(Path(sys.executable).with_name("tens"))
 
 def test_every_command_is_listed() -> None:
     names = {path[0] for path in ALL}
-    assert names >= {"start", "status", "stop", "adjust", "history", "report", "export",
-                     "devices", "simulate", "screen", "profile"}  # fmt: skip
+    assert names >= {
+        "start",
+        "status",
+        "stop",
+        "adjust",
+        "history",
+        "report",
+        "export",
+        "devices",
+        "simulate",
+        "screen",
+        "profile",
+    }
 
 
 @pytest.mark.parametrize("path", ALL, ids=" ".join)
@@ -83,18 +94,28 @@ def test_shell_completion_scripts_are_generated(shell: str) -> None:
     env = {**os.environ, "_TENS_COMPLETE": f"{shell}_source"}
     done = subprocess.run(
         [TENS],
-        env=env, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr
     assert "_TENS_COMPLETE" in done.stdout
 
 
 def test_completion_offers_sub_commands_and_options() -> None:
-    env = {**os.environ, "_TENS_COMPLETE": "bash_complete", "COMP_WORDS": "tens st",
-           "COMP_CWORD": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "_TENS_COMPLETE": "bash_complete",
+        "COMP_WORDS": "tens st",
+        "COMP_CWORD": "1",
+    }
     done = subprocess.run(
         [TENS],
-        env=env, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     offered = {line.split(",", 1)[1] for line in done.stdout.splitlines() if "," in line}
     assert {"start", "status", "stop"} <= offered

@@ -28,13 +28,32 @@ def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 STATUS: dict[str, Any] = {
-    "session_id": "20260101T100000Z-low-back", "profile": "low-back", "state": "running",
-    "reason": None, "phase": 0, "phase_label": "conventional", "elapsed_ms": 65_000,
-    "remaining_ms": 55_000, "duration_ms": 120_000, "stimulating": True, "simulated": True,
-    "link_quality_pct": 99, "battery_pct": 87,
-    "channels": [{"channel": 1, "setpoint_ua": 12_500, "delivered_ua": 12_400, "lead": "ok",
-                  "target_ua": 12_500, "ceiling_ua": 50_000, "paused": False, "faults": []}],
-}  # fmt: skip
+    "session_id": "20260101T100000Z-low-back",
+    "profile": "low-back",
+    "state": "running",
+    "reason": None,
+    "phase": 0,
+    "phase_label": "conventional",
+    "elapsed_ms": 65_000,
+    "remaining_ms": 55_000,
+    "duration_ms": 120_000,
+    "stimulating": True,
+    "simulated": True,
+    "link_quality_pct": 99,
+    "battery_pct": 87,
+    "channels": [
+        {
+            "channel": 1,
+            "setpoint_ua": 12_500,
+            "delivered_ua": 12_400,
+            "lead": "ok",
+            "target_ua": 12_500,
+            "ceiling_ua": 50_000,
+            "paused": False,
+            "faults": [],
+        }
+    ],
+}
 
 
 NO_SESSION_ARGS = [
@@ -100,8 +119,7 @@ def test_status_json_and_refusals(home: Path, monkeypatch: pytest.MonkeyPatch) -
         },
         "stop": {"ok": False, "error": "output 0 was not confirmed by the device"},
     }
-    monkeypatch.setattr(control_cmd, "request",
-                        lambda message, timeout_s: answers[message["cmd"]])  # fmt: skip
+    monkeypatch.setattr(control_cmd, "request", lambda message, timeout_s: answers[message["cmd"]])
     shown = run("status", "--json")
     assert shown.exit_code == 0
     assert '"setpoint_ua": 12500' in shown.stdout

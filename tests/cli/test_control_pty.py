@@ -19,9 +19,14 @@ from tenscontrol.sim.spawn import SimulatorProcess
 def tens(env: dict[str, str], *args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     """``tens ARGS`` in a child process (the third one)."""
     return subprocess.run(
-        [sys.executable, "-m", "tenscontrol.cli", *args], env=env, capture_output=True,
-        text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "tenscontrol.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def test_status_adjust_and_stop_from_a_third_process(tmp_path: Path) -> None:
@@ -37,7 +42,10 @@ def test_status_adjust_and_stop_from_a_third_process(tmp_path: Path) -> None:
             assert shown.returncode == 0, shown.stderr
             status = json.loads(shown.stdout)
             assert (status["profile"], status["state"], status["simulated"]) == (
-                "low-back", "running", True)  # fmt: skip
+                "low-back",
+                "running",
+                True,
+            )
             assert status["channels"][0]["target_ua"] == 5_000
 
             plain = tens(env, "status")
@@ -50,8 +58,11 @@ def test_status_adjust_and_stop_from_a_third_process(tmp_path: Path) -> None:
 
             watch = subprocess.Popen(
                 [sys.executable, "-m", "tenscontrol.cli", "status", "--watch", "--json"],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            )  # fmt: skip
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
             assert watch.stdout is not None
             ready, _, _ = select.select([watch.stdout], [], [], 10)
             first = json.loads(watch.stdout.readline() if ready else "null")

@@ -54,8 +54,10 @@ def test_several_sessions_newest_first_with_interrupted(several: Path) -> None:
     out = result.output
     rows = [line for line in out.splitlines() if "Z-" in line]
     assert [r.split()[-1] for r in rows] == [
-        "20300101T000000Z-calf", f"{FIRST}-2", FIRST,
-    ]  # fmt: skip
+        "20300101T000000Z-calf",
+        f"{FIRST}-2",
+        FIRST,
+    ]
     assert "interrupted" in rows[0]
     assert "real" in rows[0]
     assert "device_lost" in rows[1]
@@ -75,9 +77,19 @@ def test_json_shape(several: Path) -> None:
     data = json.loads(result.stdout)
     first = data["sessions"][0]
     assert set(first) == {
-        "id", "start_ms", "start_local", "end_ms", "profile", "duration_ms", "reason", "max_ua",
-        "max_ua_by_channel", "simulated", "pain_before", "pain_after",
-    }  # fmt: skip
+        "id",
+        "start_ms",
+        "start_local",
+        "end_ms",
+        "profile",
+        "duration_ms",
+        "reason",
+        "max_ua",
+        "max_ua_by_channel",
+        "simulated",
+        "pain_before",
+        "pain_after",
+    }
     assert first["reason"] == "interrupted"
     assert first["end_ms"] is None
     assert first["duration_ms"] == 5_000

@@ -32,9 +32,13 @@ class Pane:
 
     def _tmux(self, *args: str) -> str:
         done = subprocess.run(
-            ["tmux", "-S", self.socket, *args], env=self.env, capture_output=True, text=True,
-            timeout=10, check=True,
-        )  # fmt: skip
+            ["tmux", "-S", self.socket, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
         return done.stdout
 
     def screen(self) -> str:
@@ -63,12 +67,28 @@ class Pane:
 @pytest.fixture
 def session(tmp_path: Path) -> Iterator[tuple[Pane, Path]]:
     sim_log = tmp_path / "sim.jsonl"
-    env = {**os.environ, "TENS_HOME": str(tmp_path / "home"), "TERM": "xterm-256color",
-           "TENS_SIM_OPTIONS": f"log={sim_log}"}  # fmt: skip
+    env = {
+        **os.environ,
+        "TENS_HOME": str(tmp_path / "home"),
+        "TERM": "xterm-256color",
+        "TENS_SIM_OPTIONS": f"log={sim_log}",
+    }
     env.pop("TENS_PORT", None)
     env.pop("NO_COLOR", None)
-    start = [sys.executable, "-m", "tenscontrol.cli", "start", "--profile", "sciatic-leg",
-             "--simulate", "--intensity", "1=10", "--duration", "2m", "--yes"]  # fmt: skip
+    start = [
+        sys.executable,
+        "-m",
+        "tenscontrol.cli",
+        "start",
+        "--profile",
+        "sciatic-leg",
+        "--simulate",
+        "--intensity",
+        "1=10",
+        "--duration",
+        "2m",
+        "--yes",
+    ]
     command = f"{shlex.join(start)}; echo EXIT=$?; sleep 60"
     pane = Pane(tmp_path, command, env)
     try:

@@ -17,16 +17,31 @@ INFO = ViewInfo(
     body_areas={1: "low back", 2: "back of the thigh"},
 )
 CH1 = ChannelSnapshot(
-    channel=1, setpoint_ua=18_250, delivered_ua=18_000, lead="ok", target_ua=20_000,
-    paused=False, faults=(), max_delivered_ua=18_000, ceiling_ua=50_000, rate_mhz=80_000,
+    channel=1,
+    setpoint_ua=18_250,
+    delivered_ua=18_000,
+    lead="ok",
+    target_ua=20_000,
+    paused=False,
+    faults=(),
+    max_delivered_ua=18_000,
+    ceiling_ua=50_000,
+    rate_mhz=80_000,
     phase_width_us=180,
-)  # fmt: skip
+)
 CH2 = replace(CH1, channel=2, setpoint_ua=0, delivered_ua=0, target_ua=None, ceiling_ua=60_000)
 SNAP = Snapshot(
-    session_id="20261124T120000Z-sciatic-leg", state="running", phase_index=0,
-    phase_label="burst 2 Hz", elapsed_ms=125_400, remaining_ms=1_074_600,
-    channels=(CH1, CH2), link_quality=0.998, battery_pct=87, simulated=False,
-)  # fmt: skip
+    session_id="20261124T120000Z-sciatic-leg",
+    state="running",
+    phase_index=0,
+    phase_label="burst 2 Hz",
+    elapsed_ms=125_400,
+    remaining_ms=1_074_600,
+    channels=(CH1, CH2),
+    link_quality=0.998,
+    battery_pct=87,
+    simulated=False,
+)
 
 
 def text_of(snap: Snapshot, info: ViewInfo = INFO, recent: tuple[str, ...] = ()) -> str:

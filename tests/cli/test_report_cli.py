@@ -37,8 +37,11 @@ def test_report_by_full_id(home: Path) -> None:
     assert "ended:    completed" in out
     events = out[out.index("Events:") :].splitlines()[1:]
     assert [e.split(None, 1)[1] for e in events] == [
-        "start (channel 1)", "lead channel 1: off", "stop (completed)", "end (completed)",
-    ]  # fmt: skip
+        "start (channel 1)",
+        "lead channel 1: off",
+        "stop (completed)",
+        "end (completed)",
+    ]
     assert events[1].split()[0] == "0:12"
 
 
@@ -101,8 +104,11 @@ def test_json_has_the_same_data_in_integer_units(home: Path) -> None:
     kinds = [e["event"] for e in data["events"]]
     assert kinds == ["start", "lead", "stop", "end"]
     assert data["events"][1] == {
-        "t_ms": 12_030, "event": "lead", "channel": 1, "text": "lead channel 1: off",
-    }  # fmt: skip
+        "t_ms": 12_030,
+        "event": "lead",
+        "channel": 1,
+        "text": "lead channel 1: off",
+    }
 
 
 def test_png_without_matplotlib_is_one_clear_error(

@@ -43,9 +43,25 @@ def test_all_no_passes_and_is_stored_privately(home: Path) -> None:
 
 def test_questions_cover_the_facts(home: Path) -> None:
     text = " ".join(q for _, _, q in QUESTIONS).lower()
-    for words in ("pacemaker", "epilepsy", "pregnant", "cancer", "thrombo", "surgery", "skin",
-                  "driving", "sleeping", "water", "ecg", "microwave", "midline", "both legs",
-                  "bladder", "genitals", "foot"):  # fmt: skip
+    for words in (
+        "pacemaker",
+        "epilepsy",
+        "pregnant",
+        "cancer",
+        "thrombo",
+        "surgery",
+        "skin",
+        "driving",
+        "sleeping",
+        "water",
+        "ecg",
+        "microwave",
+        "midline",
+        "both legs",
+        "bladder",
+        "genitals",
+        "foot",
+    ):
         assert words in text, words
 
 
@@ -91,8 +107,9 @@ def test_unreadable_or_partial_file_is_not_valid(home: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_text("{not json")
     assert valid_screening(home) is None
-    path.write_text(json.dumps({"schema": 1, "completed_wall": time.time(),
-                                "answers": {"implant": False}}))  # fmt: skip
+    path.write_text(
+        json.dumps({"schema": 1, "completed_wall": time.time(), "answers": {"implant": False}})
+    )
     assert valid_screening(home) is None
     assert run("screen", "--show").exit_code == 0
 

@@ -38,8 +38,17 @@ def no_port(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_fast_simulated_session_json(home: Path, tmp_path: Path) -> None:
     trace = tmp_path / "trace.txt"
     began = time.monotonic()
-    result = run("start", "--profile", "low-back", "--intensity", "20", "--json",
-                 "--trace", str(trace), *FAST)  # fmt: skip
+    result = run(
+        "start",
+        "--profile",
+        "low-back",
+        "--intensity",
+        "20",
+        "--json",
+        "--trace",
+        str(trace),
+        *FAST,
+    )
     assert time.monotonic() - began < 5
     assert result.exit_code == 0, result.stderr
     lines = json_lines(result.stdout)
@@ -196,8 +205,20 @@ def test_pain_diary_is_logged_and_survives_a_rebuild(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _as_real_device(monkeypatch, home)
-    result = run("start", "--profile", "low-back", "--intensity", "10", "--json", "--port",
-                 "sim://", "--yes", "--duration", "1s", stdin="6\n3\n")  # fmt: skip
+    result = run(
+        "start",
+        "--profile",
+        "low-back",
+        "--intensity",
+        "10",
+        "--json",
+        "--port",
+        "sim://",
+        "--yes",
+        "--duration",
+        "1s",
+        stdin="6\n3\n",
+    )
     assert result.exit_code == 0, result.stderr
     end = json_lines(result.stdout)[-1]
     row = session_index.rows(home)[0]
@@ -212,8 +233,9 @@ def test_pain_diary_skipped_without_piped_values(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _as_real_device(monkeypatch, home)
-    result = run("start", "--profile", "low-back", "--port", "sim://", "--yes", "--duration",
-                 "1s", stdin="")  # fmt: skip
+    result = run(
+        "start", "--profile", "low-back", "--port", "sim://", "--yes", "--duration", "1s", stdin=""
+    )
     assert result.exit_code == 0
     row = session_index.rows(home)[0]
     assert (row.pain_before, row.pain_after) == (None, None)
@@ -232,8 +254,16 @@ def test_real_device_without_screening_non_interactive_exit_2(
 def test_real_device_screening_inline_blocks(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(start_device.OpenedDevice, "simulated", property(lambda self: False))
     monkeypatch.setattr(start_cmd, "stdin_is_terminal", lambda: True)
-    result = run("start", "--profile", "low-back", "--port", "sim://", "--yes", "--no-diary",
-                 stdin="y\n" + "n\n" * 15)  # fmt: skip
+    result = run(
+        "start",
+        "--profile",
+        "low-back",
+        "--port",
+        "sim://",
+        "--yes",
+        "--no-diary",
+        stdin="y\n" + "n\n" * 15,
+    )
     assert result.exit_code == 2
     assert "clinician" in result.stderr
     assert not (home / "sessions").exists()
@@ -250,8 +280,18 @@ def test_no_diary_on_a_simulated_device(home: Path) -> None:
 def test_real_device_with_valid_screening_runs(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(start_device.OpenedDevice, "simulated", property(lambda self: False))
     store_passed_screening(home, time.time() - 89 * 86_400)
-    result = run("start", "--profile", "low-back", "--port", "sim://?seed=1", "--yes",
-                 "--no-diary", "--duration", "1s", "--json")  # fmt: skip
+    result = run(
+        "start",
+        "--profile",
+        "low-back",
+        "--port",
+        "sim://?seed=1",
+        "--yes",
+        "--no-diary",
+        "--duration",
+        "1s",
+        "--json",
+    )
     assert result.exit_code == 0, result.stderr
     assert all(line["simulated"] is False for line in json_lines(result.stdout))
 
@@ -294,8 +334,21 @@ def test_session_exit_code(result: SessionResult, code: int) -> None:
 
 def test_lead_off_is_reported_and_output_drops(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TENS_SIM_OPTIONS", "lead_off=1@15")
-    result = run("start", "--profile", "low-back", "--intensity", "20", "--json", "--simulate",
-                 "--speed", "60", "--yes", "--no-diary", "--duration", "30s")  # fmt: skip
+    result = run(
+        "start",
+        "--profile",
+        "low-back",
+        "--intensity",
+        "20",
+        "--json",
+        "--simulate",
+        "--speed",
+        "60",
+        "--yes",
+        "--no-diary",
+        "--duration",
+        "30s",
+    )
     assert result.exit_code == 0, result.stderr
     lines = json_lines(result.stdout)
     lead = next(line for line in lines if line["event"] == "lead")

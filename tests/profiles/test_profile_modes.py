@@ -14,31 +14,58 @@ MODES: dict[str, list[dict[str, Any]]] = {
     "conventional": [dict(BASE, duration_s=1800, rate_hz=80, phase_width_us=180)],
     "acupuncture-like": [dict(BASE, duration_s=1800, rate_hz=2, phase_width_us=250)],
     "burst": [
-        dict(BASE, duration_s=1800, rate_hz=100, phase_width_us=200, pattern="burst",
-             burst_rate_hz=2, pulses_per_burst=7)
+        dict(
+            BASE,
+            duration_s=1800,
+            rate_hz=100,
+            phase_width_us=200,
+            pattern="burst",
+            burst_rate_hz=2,
+            pulses_per_burst=7,
+        )
     ],
     "modulated-rate": [
-        dict(BASE, duration_s=1800, rate_hz=2, phase_width_us=150,
-             modulation={"kind": "rate", "rate_to_hz": 125, "period_s": 12})
+        dict(
+            BASE,
+            duration_s=1800,
+            rate_hz=2,
+            phase_width_us=150,
+            modulation={"kind": "rate", "rate_to_hz": 125, "period_s": 12},
+        )
     ],
     "modulated-width": [
-        dict(BASE, duration_s=1800, rate_hz=80, phase_width_us=200,
-             modulation={"kind": "width", "width_to_us": 100, "period_s": 6})
+        dict(
+            BASE,
+            duration_s=1800,
+            rate_hz=80,
+            phase_width_us=200,
+            modulation={"kind": "width", "width_to_us": 100, "period_s": 6},
+        )
     ],
     "modulated-amplitude": [
-        dict(BASE, duration_s=1800, rate_hz=100, phase_width_us=150,
-             waveform="asymmetric_biphasic",
-             modulation={"kind": "amplitude", "dip_percent": 30, "period_s": 4.5})
+        dict(
+            BASE,
+            duration_s=1800,
+            rate_hz=100,
+            phase_width_us=150,
+            waveform="asymmetric_biphasic",
+            modulation={"kind": "amplitude", "dip_percent": 30, "period_s": 4.5},
+        )
     ],
     "strength-duration": [
-        dict(BASE, duration_s=1800, rate_hz=80, phase_width_us=100,
-             modulation={"kind": "strength_duration", "width_to_us": 250, "period_s": 8})
+        dict(
+            BASE,
+            duration_s=1800,
+            rate_hz=80,
+            phase_width_us=100,
+            modulation={"kind": "strength_duration", "width_to_us": 250, "period_s": 8},
+        )
     ],
     "mixed-frequency": [
         dict(BASE, duration_s=3, rate_hz=3, phase_width_us=200),
         dict(BASE, duration_s=3, rate_hz=90, phase_width_us=200),
     ],
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))

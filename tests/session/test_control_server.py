@@ -101,8 +101,14 @@ def live_session(home: Path, **server_options: Any) -> Iterator[Live]:
     """A 60 s low-back session at 5 mA on a threaded sim:// device, with its server."""
     device = TensDevice.open("sim://")
     slot = ControlSlot.claim()
-    engine = SessionEngine(resolve("low-back"), device, intensities_ua={1: 5_000},
-                           duration_ms=60_000, caps=UserCaps(), data_root=home)  # fmt: skip
+    engine = SessionEngine(
+        resolve("low-back"),
+        device,
+        intensities_ua={1: 5_000},
+        duration_ms=60_000,
+        caps=UserCaps(),
+        data_root=home,
+    )
     server = ControlServer(engine, slot, **server_options)
     live = Live(engine, device, server, slot)
 
@@ -173,8 +179,14 @@ def test_status_is_the_snapshot_in_integer_units(home: Path) -> None:
 def test_adjust_steps_sets_and_reports_refusals(home: Path) -> None:
     with live_session(home) as live:
         down = request({"cmd": "adjust", "channel": 1, "step": -1})
-        assert down == {"ok": True, "accepted": True, "channel": 1, "command": "down",
-                        "target_ua": 4_000, "why": None}  # fmt: skip
+        assert down == {
+            "ok": True,
+            "accepted": True,
+            "channel": 1,
+            "command": "down",
+            "target_ua": 4_000,
+            "why": None,
+        }
         up = request({"cmd": "adjust", "channel": 1, "step": 1})
         assert (up["accepted"], up["target_ua"]) == (True, 5_000)
         lower = request({"cmd": "adjust", "channel": 1, "set_ua": 2_500})
@@ -239,8 +251,12 @@ def test_stop_answers_once_the_session_ended_with_output_0(home: Path) -> None:
     with live_session(home) as live:
         wait_for(lambda: live.delivered_ua > 0)
         answer = request({"cmd": "stop"}, timeout_s=15)
-        assert answer == {"ok": True, "reason": "remote", "confirmed": True,
-                          "session_id": live.engine.session_id}  # fmt: skip
+        assert answer == {
+            "ok": True,
+            "reason": "remote",
+            "confirmed": True,
+            "session_id": live.engine.session_id,
+        }
         assert live.delivered_ua == 0
         wait_for(lambda: not socket_path().exists())  # removed once the run is over
         assert not stop_socket_path().exists()
@@ -300,8 +316,9 @@ def test_socket_removed_when_the_run_raises(home: Path) -> None:
     device = TensDevice.open("sim://")
     slot = ControlSlot.claim()
     try:
-        engine = SessionEngine(resolve("low-back"), device, intensities_ua={1: 5_000},
-                               caps=UserCaps(), data_root=home)  # fmt: skip
+        engine = SessionEngine(
+            resolve("low-back"), device, intensities_ua={1: 5_000}, caps=UserCaps(), data_root=home
+        )
         states: list[str] = []
 
         def crash() -> None:
@@ -409,8 +426,12 @@ def test_stop_gets_through_a_flood_of_the_control_socket_within_1_s(
         answer = request({"cmd": "stop"}, timeout_s=15)
         took_s = time.monotonic() - began
         print(f"stop through a flood of control.sock: {took_s * 1_000:.1f} ms")
-        assert answer == {"ok": True, "reason": "remote", "confirmed": True,
-                          "session_id": live.engine.session_id}  # fmt: skip
+        assert answer == {
+            "ok": True,
+            "reason": "remote",
+            "confirmed": True,
+            "session_id": live.engine.session_id,
+        }
         assert took_s < STOP_WITHIN_S
         assert live.delivered_ua == 0
         refused = answer_on(deep)
@@ -436,8 +457,10 @@ def test_stop_gets_through_a_flood_of_its_own_socket_within_1_s(home: Path) -> N
         assert live.delivered_ua == 0
         # the oldest idle ones were dropped to make room, and told so
         evicted = answer_on(stoppers[0])
-        assert evicted == {"ok": False, "error": "busy: dropped to make room for another stop "
-                           "request"}  # fmt: skip
+        assert evicted == {
+            "ok": False,
+            "error": "busy: dropped to make room for another stop request",
+        }
         assert len(stoppers) > MAX_STOP_CLIENTS
 
 
@@ -525,8 +548,16 @@ def test_deep_nesting_is_refused_before_parsing_and_the_session_goes_on(
 
     quoted = b'{"cmd": "status", "x": "' + b'[{\\"' * 500 + b'"}\n'  # brackets in a string
     with live_session(home) as live:
-        answers = raw([DEEP, nested(1_000), nested(MAX_NESTING + 1), nested(MAX_NESTING),
-                       quoted, b'{"cmd": "status"}\n'])  # fmt: skip
+        answers = raw(
+            [
+                DEEP,
+                nested(1_000),
+                nested(MAX_NESTING + 1),
+                nested(MAX_NESTING),
+                quoted,
+                b'{"cmd": "status"}\n',
+            ]
+        )
         refused = {"ok": False, "error": f"request nested deeper than {MAX_NESTING} levels"}
         assert answers[:3] == [refused] * 3
         assert [a["ok"] for a in answers[3:]] == [True, True, True]

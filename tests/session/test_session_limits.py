@@ -32,8 +32,22 @@ from tenscontrol.session.limits import (
 
 def info(channels: int = 2, **caps: int) -> DeviceInfo:
     chan: ChannelCapabilities = replace(SIM_CHANNEL, **caps)
-    identity = Identity(1, 0, 1, 1, IdentityFlag.SIMULATOR, (0, 1, 0), "T", "S", 100, 1000,
-                        1000, 50, 20_000, (chan,) * channels)  # fmt: skip
+    identity = Identity(
+        1,
+        0,
+        1,
+        1,
+        IdentityFlag.SIMULATOR,
+        (0, 1, 0),
+        "T",
+        "S",
+        100,
+        1000,
+        1000,
+        50,
+        20_000,
+        (chan,) * channels,
+    )
     return DeviceInfo(identity, 1, (chan,) * channels)
 
 
@@ -129,9 +143,15 @@ def test_check_setpoint_checks_burst_trains() -> None:
     limits = build_limits(resolve("glute-piriformis"), info(), UserCaps(), {})
     phase = resolve("glute-piriformis").phases[0]
     ok = Setpoint(
-        1, 1_000, phase.rate_mhz, phase.width_us, Waveform.SYMMETRIC_BIPHASIC, Pattern.BURST,
-        phase.burst_rate_mhz or 0, phase.pulses_per_burst or 0,
-    )  # fmt: skip
+        1,
+        1_000,
+        phase.rate_mhz,
+        phase.width_us,
+        Waveform.SYMMETRIC_BIPHASIC,
+        Pattern.BURST,
+        phase.burst_rate_mhz or 0,
+        phase.pulses_per_burst or 0,
+    )
     check_setpoint(ok, limits)
     with pytest.raises(LimitViolation, match="pulses"):
         check_setpoint(replace(ok, pulses_per_burst=ok.pulses_per_burst + 1), limits)

@@ -21,8 +21,18 @@ from tenscontrol.session.logwriter import SessionLogWriter
 from tenscontrol.session.paths import data_dir, index_path
 
 #: Lines that must reach the disk before the engine goes on (hazard 13).
-MUST_SYNC = {"header", "summary", "start", "stop", "fault", "lead", "emergency_stop", "end",
-             "device_lost", "channel_start"}  # fmt: skip
+MUST_SYNC = {
+    "header",
+    "summary",
+    "start",
+    "stop",
+    "fault",
+    "lead",
+    "emergency_stop",
+    "end",
+    "device_lost",
+    "channel_start",
+}
 
 
 @pytest.fixture
@@ -111,12 +121,23 @@ def test_safety_events_are_fsynced_at_once(tmp_path: Path, mocker: MockerFixture
 
 def test_a_torn_last_line_is_tolerated_and_the_session_is_interrupted(tmp_path: Path) -> None:
     writer = SessionLogWriter.create("s1", tmp_path)
-    writer.write({"type": "header", "session_id": "s1", "started_wall": 1.0,
-                  "profile": {"name": "low-back"}}, sync=True)  # fmt: skip
-    writer.write({"type": "event", "t_ms": 100, "event": "setpoint", "channel": 1,
-                  "amplitude_ua": 2_000}, sync=False)  # fmt: skip
-    writer.write({"type": "event", "t_ms": 1_000, "event": "telemetry",
-                  "delivered_ua": {"1": 1_900}}, sync=False)  # fmt: skip
+    writer.write(
+        {
+            "type": "header",
+            "session_id": "s1",
+            "started_wall": 1.0,
+            "profile": {"name": "low-back"},
+        },
+        sync=True,
+    )
+    writer.write(
+        {"type": "event", "t_ms": 100, "event": "setpoint", "channel": 1, "amplitude_ua": 2_000},
+        sync=False,
+    )
+    writer.write(
+        {"type": "event", "t_ms": 1_000, "event": "telemetry", "delivered_ua": {"1": 1_900}},
+        sync=False,
+    )
     writer.close()
     with writer.path.open("a") as handle:
         handle.write('{"type": "event", "t_ms": 1100, "eve')
@@ -144,8 +165,15 @@ def test_the_index_is_rebuilt_from_the_logs(tmp_path: Path) -> None:
     with virtual_rig(tmp_path / "a", "unplug_at=8") as rig:
         rig.engine("low-back", {1: 10_000}, duration_ms=20_000).run()
     writer = SessionLogWriter.create("zz-crashed", root)
-    writer.write({"type": "header", "session_id": "zz-crashed", "started_wall": 2e9,
-                  "profile": {"name": "calf"}}, sync=True)  # fmt: skip
+    writer.write(
+        {
+            "type": "header",
+            "session_id": "zz-crashed",
+            "started_wall": 2e9,
+            "profile": {"name": "calf"},
+        },
+        sync=True,
+    )
     writer.close()
     index.rebuild(root)
     before = index.rows(root)

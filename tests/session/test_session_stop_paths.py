@@ -40,8 +40,9 @@ def model_of(device: TensDevice) -> DeviceModel:
 
 
 def engine_on(device: TensDevice, tmp_path: Path) -> SessionEngine:
-    return SessionEngine(resolve("low-back"), device, intensities_ua={1: 20_000},
-                         caps=UserCaps(), data_root=tmp_path)  # fmt: skip
+    return SessionEngine(
+        resolve("low-back"), device, intensities_ua={1: 20_000}, caps=UserCaps(), data_root=tmp_path
+    )
 
 
 def test_stop_requested_from_another_thread(tmp_path: Path) -> None:

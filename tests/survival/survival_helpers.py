@@ -63,9 +63,14 @@ def tens(
 ) -> subprocess.CompletedProcess[str]:
     """``tens ARGS`` in a child process, run to its end."""
     return subprocess.run(
-        [sys.executable, "-m", "tenscontrol.cli", *args], env=env, capture_output=True,
-        text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "tenscontrol.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def start_command(
@@ -96,12 +101,25 @@ class Controller:
     """A running ``tens start --json``: its JSON lines (read with deadlines) and its exit."""
 
     def __init__(self, env: dict[str, str], *args: str) -> None:
-        command = [sys.executable, "-m", "tenscontrol.cli", "start", "--profile", "low-back",
-                   "--json", "--yes", "--no-diary", *args]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "tenscontrol.cli",
+            "start",
+            "--profile",
+            "low-back",
+            "--json",
+            "--yes",
+            "--no-diary",
+            *args,
+        ]
         self.proc = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=env,
-        )  # fmt: skip
+        )
         assert self.proc.stdout is not None
         assert self.proc.stderr is not None
         self._out_fd = self.proc.stdout.fileno()

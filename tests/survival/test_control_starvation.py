@@ -105,8 +105,10 @@ def test_tens_stop_gets_through_a_flooded_control_socket_within_1_s(tmp_path: Pa
         began = time.monotonic()
         stopped = tens(env, "stop")
         took_s = time.monotonic() - began
-        print(f"tens stop (a process) through the flood: exit {stopped.returncode} "
-              f"in {took_s * 1_000:.0f} ms")  # fmt: skip
+        print(
+            f"tens stop (a process) through the flood: exit {stopped.returncode} "
+            f"in {took_s * 1_000:.0f} ms"
+        )
         assert stopped.returncode == 0, stopped.stderr
         assert stopped.stdout.startswith("session stopped (remote): output 0 mA, confirmed")
         assert took_s < STOP_WITHIN_S

@@ -126,7 +126,9 @@ def test_lead_off_then_on_stays_0_until_raised_then_soft_starts(tmp_path: Path) 
         idle = ctl.wait_for(lambda r: r["event"] == "status")
         assert idle["state"] == "running"
         assert (idle["channels"][0]["delivered_ua"], idle["channels"][0]["target_ua"]) in (
-            (0, None), (0, 0))  # fmt: skip
+            (0, None),
+            (0, 0),
+        )
         raised_wall = time.time()
         adjusted = tens(env, "adjust", f"={target_ua // 1_000}")
         assert adjusted.returncode == 0, (adjusted.stderr, ctl.lines[-4:])

@@ -47,8 +47,10 @@ def test_kill_9_mid_session_the_device_watchdog_zeroes_every_channel(tmp_path: P
     with on_pty_simulator(env, sim_log) as ctl:
         ctl.wait_stimulating()
         # and its log knows it (telemetry is logged at 1 Hz): then it dies
-        wait_jsonl(session_log(home), lambda r: r.get("event") == "telemetry"
-                   and r["delivered_ua"]["1"] > 0)  # fmt: skip
+        wait_jsonl(
+            session_log(home),
+            lambda r: r.get("event") == "telemetry" and r["delivered_ua"]["1"] > 0,
+        )
         killed_wall = time.time()
         ctl.proc.send_signal(signal.SIGKILL)
         assert ctl.proc.wait(DEADLINE_S) == -signal.SIGKILL

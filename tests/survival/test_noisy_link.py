@@ -60,8 +60,16 @@ def test_noisy_link_over_a_full_fast_forwarded_session(tmp_path: Path) -> None:
     home = tmp_path / "home"
     options = f"seed=7&corrupt_rate={CORRUPT_RATE}&drop_rate={DROP_RATE}&log={sim_log}"
     env = child_env(home, sim_options=options)
-    with controller(env, "--simulate", "--speed", SPEED, "--duration", DURATION,
-                    "--intensity", str(INTENSITY_UA // 1_000)) as ctl:  # fmt: skip
+    with controller(
+        env,
+        "--simulate",
+        "--speed",
+        SPEED,
+        "--duration",
+        DURATION,
+        "--intensity",
+        str(INTENSITY_UA // 1_000),
+    ) as ctl:
         code = ctl.finish(timeout_s=4 * DEADLINE_S)  # paced: a slow machine runs it slower
     events = sim_events(sim_log)
     end = _check_outcome(ctl, code, events, home)

@@ -21,28 +21,58 @@ OWN_SIGNALS = frozenset({"start"})
 
 #: name -> (module, attribute, one-line help shown by ``tens --help``), in display order.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "start": ("tenscontrol.cli.start_cmd", "start",
-              "Run one session of a profile on a device (or the simulator)."),
-    "status": ("tenscontrol.cli.control_cmd", "status",
-               "Show the running session (from another terminal)."),
-    "adjust": ("tenscontrol.cli.control_cmd", "adjust",
-               "Change the running session's intensity one step, or set it."),
-    "stop": ("tenscontrol.cli.control_cmd", "stop",
-             "Stop the running session: returns once the device confirms 0."),
-    "screen": ("tenscontrol.cli.screen_cmd", "screen",
-               "Answer the safety questions needed before the first real session."),
-    "history": ("tenscontrol.cli.history_cmd", "history",
-                "List recorded sessions, with a summary per profile."),
-    "report": ("tenscontrol.cli.report_cmd", "report",
-               "Show one session: setpoint and delivered current, events."),
-    "export": ("tenscontrol.cli.export_cmd", "export",
-               "Export every recorded session as CSV or JSON lines."),
-    "profile": ("tenscontrol.cli.profile_cmd", "profile",
-                "Stimulation profiles: list, show, check (dose), preview, schema."),
+    "start": (
+        "tenscontrol.cli.start_cmd",
+        "start",
+        "Run one session of a profile on a device (or the simulator).",
+    ),
+    "status": (
+        "tenscontrol.cli.control_cmd",
+        "status",
+        "Show the running session (from another terminal).",
+    ),
+    "adjust": (
+        "tenscontrol.cli.control_cmd",
+        "adjust",
+        "Change the running session's intensity one step, or set it.",
+    ),
+    "stop": (
+        "tenscontrol.cli.control_cmd",
+        "stop",
+        "Stop the running session: returns once the device confirms 0.",
+    ),
+    "screen": (
+        "tenscontrol.cli.screen_cmd",
+        "screen",
+        "Answer the safety questions needed before the first real session.",
+    ),
+    "history": (
+        "tenscontrol.cli.history_cmd",
+        "history",
+        "List recorded sessions, with a summary per profile.",
+    ),
+    "report": (
+        "tenscontrol.cli.report_cmd",
+        "report",
+        "Show one session: setpoint and delivered current, events.",
+    ),
+    "export": (
+        "tenscontrol.cli.export_cmd",
+        "export",
+        "Export every recorded session as CSV or JSON lines.",
+    ),
+    "profile": (
+        "tenscontrol.cli.profile_cmd",
+        "profile",
+        "Stimulation profiles: list, show, check (dose), preview, schema.",
+    ),
     "devices": ("tenscontrol.cli.devices_cmd", "devices", "List TENS devices (USB 1209:7e4e)."),
-    "simulate": ("tenscontrol.cli.simulate_cmd", "simulate",
-                 "Run the simulated TENS device on a pty or loopback TCP."),
-}  # fmt: skip
+    "simulate": (
+        "tenscontrol.cli.simulate_cmd",
+        "simulate",
+        "Run the simulated TENS device on a pty or loopback TCP.",
+    ),
+}
 
 
 class LazyGroup(click.Group):

@@ -135,9 +135,15 @@ def _dose_tables(report: DoseReport, prof: Profile) -> None:
             worst = max(found, key=lambda r: (r.verdict, r.value))
             lim = worst.limit
             rows.append(
-                [lim.label, f"{worst.shown} {lim.unit}", str(worst.phase + 1), worst.verdict.label,
-                 lim.describe(), lim.source]
-            )  # fmt: skip
+                [
+                    lim.label,
+                    f"{worst.shown} {lim.unit}",
+                    str(worst.phase + 1),
+                    worst.verdict.label,
+                    lim.describe(),
+                    lim.source,
+                ]
+            )
         title = (
             f"Dose, channel {ch.number} at {at} on {fmt_number(ch.pad_area_mm2, 100)} cm2,"
             f" 500 ohm (worst phase)"

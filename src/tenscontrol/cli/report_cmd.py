@@ -185,8 +185,14 @@ def render_png(record: SessionRecord, path: Path) -> None:
         for mark in events:
             if mark.channel in (None, ch) and mark.kind not in ("command", "end"):
                 ax.axvline(mark.t_ms / 60_000, color="grey", linestyle=":", linewidth=0.8)
-                ax.annotate(mark.kind, (mark.t_ms / 60_000, 0), rotation=90, fontsize=7,
-                            xytext=(2, 2), textcoords="offset points")  # fmt: skip
+                ax.annotate(
+                    mark.kind,
+                    (mark.t_ms / 60_000, 0),
+                    rotation=90,
+                    fontsize=7,
+                    xytext=(2, 2),
+                    textcoords="offset points",
+                )
         ax.set_ylabel(f"channel {ch} (mA)")
         ax.legend(loc="upper right", fontsize=8)
     axes[-1][0].set_xlabel("minutes")

@@ -23,9 +23,19 @@ from tenscontrol.session.paths import index_path, sessions_dir
 
 #: Events a report lists (telemetry and setpoints are the timeline itself).
 NOTABLE = (
-    "start", "channel_start", "lead", "fault", "emergency_stop", "device_lost", "command",
-    "refused", "warning", "stop", "end", "pain",
-)  # fmt: skip
+    "start",
+    "channel_start",
+    "lead",
+    "fault",
+    "emergency_stop",
+    "device_lost",
+    "command",
+    "refused",
+    "warning",
+    "stop",
+    "end",
+    "pain",
+)
 _QUIET_KEYS = {"type", "t_ms", "event", "channel"}
 
 

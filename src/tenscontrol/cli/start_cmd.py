@@ -125,17 +125,28 @@ def _show_plan(engine: SessionEngine, printer: SessionPrinter, opened: OpenedDev
     for channel in profile.channels:
         lim = engine.limits.of(channel.number)
         start_ua = engine.intensities_ua.get(channel.number)
-        channels.append({
-            "channel": channel.number, "body_area": channel.body_area,
-            "placement": " ".join(channel.placement.split()), "ceiling_ua": lim.ceiling_ua,
-            "ceiling_binding": lim.binding, "start_ua": start_ua,
-        })  # fmt: skip
-    printer.record({
-        "event": "plan", "profile": profile.name, "title": profile.title,
-        "duration_s": engine.duration_ms / 1_000, "soft_start_s": profile.soft_start_ms / 1_000,
-        "device": f"{info.identity.model} {info.identity.serial_number}", "port": opened.url,
-        "channels": channels,
-    })  # fmt: skip
+        channels.append(
+            {
+                "channel": channel.number,
+                "body_area": channel.body_area,
+                "placement": " ".join(channel.placement.split()),
+                "ceiling_ua": lim.ceiling_ua,
+                "ceiling_binding": lim.binding,
+                "start_ua": start_ua,
+            }
+        )
+    printer.record(
+        {
+            "event": "plan",
+            "profile": profile.name,
+            "title": profile.title,
+            "duration_s": engine.duration_ms / 1_000,
+            "soft_start_s": profile.soft_start_ms / 1_000,
+            "device": f"{info.identity.model} {info.identity.serial_number}",
+            "port": opened.url,
+            "channels": channels,
+        }
+    )
     origin = "" if profile.builtin or profile.path is None else f" (from {profile.path})"
     printer.line(f"profile {profile.name}{origin}: {profile.title}")
     printer.line(f"device {info.identity.model} {info.identity.serial_number} on {opened.url}")
@@ -241,8 +252,13 @@ def _confirm(as_json: bool, simulated: bool) -> bool:
 def _store_pain(result: SessionResult, before: int | None, after: int | None) -> None:
     if result.log_path is None or (before is None and after is None):
         return
-    record: dict[str, object] = {"type": "event", "t_ms": result.duration_ms,
-                                 "event": "pain", "before": before, "after": after}  # fmt: skip
+    record: dict[str, object] = {
+        "type": "event",
+        "t_ms": result.duration_ms,
+        "event": "pain",
+        "before": before,
+        "after": after,
+    }
     try:
         append_record(result.log_path, record)
         session_index.record_session(result.log_path)
@@ -251,13 +267,27 @@ def _store_pain(result: SessionResult, before: int | None, after: int | None) ->
 
 
 @click.command("start")
-@click.option("--profile", "profile_ref", required=True, metavar="NAME|FILE",
-              help="Built-in or user profile name, or a .toml file.")  # fmt: skip
-@click.option("--port", envvar="TENS_PORT", metavar="URL|PATH",
-              help="Device path or URL (default: the one device found).")  # fmt: skip
+@click.option(
+    "--profile",
+    "profile_ref",
+    required=True,
+    metavar="NAME|FILE",
+    help="Built-in or user profile name, or a .toml file.",
+)
+@click.option(
+    "--port",
+    envvar="TENS_PORT",
+    metavar="URL|PATH",
+    help="Device path or URL (default: the one device found).",
+)
 @click.option("--simulate", is_flag=True, help="Use the built-in simulated device.")
-@click.option("--intensity", "intensities", multiple=True, metavar="MA|CH=MA",
-              help="Starting intensity in mA (all channels, or CH=MA; repeatable).")  # fmt: skip
+@click.option(
+    "--intensity",
+    "intensities",
+    multiple=True,
+    metavar="MA|CH=MA",
+    help="Starting intensity in mA (all channels, or CH=MA; repeatable).",
+)
 @click.option("--duration", metavar="LENGTH", help="Session length, e.g. 20m, 90s, 1h.")
 @click.option("--speed", type=float, metavar="X", help="Fast-forward X times (--simulate only).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line on stdout.")

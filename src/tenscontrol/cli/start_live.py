@@ -32,9 +32,18 @@ from tenscontrol.session import Event, SessionEngine
 REFRESH_PER_S = 4
 RECENT_EVENTS = 3
 _SHOWN = frozenset(
-    {"start", "command", "refused", "lead", "fault", "emergency_stop", "device_lost",
-     "warning", "stop"}
-)  # fmt: skip
+    {
+        "start",
+        "command",
+        "refused",
+        "lead",
+        "fault",
+        "emergency_stop",
+        "device_lost",
+        "warning",
+        "stop",
+    }
+)
 
 
 def event_text(event: Event) -> str:

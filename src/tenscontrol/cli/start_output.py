@@ -190,8 +190,16 @@ class SessionPrinter:
             extra: dict[str, Any] = {}
             if kind == "start":
                 extra = {"session_id": self.engine.session_id, "profile": self.engine.profile.name}
-            self.record({"event": kind, "t_ms": event.t_ms, "channel": event.channel,
-                         "detail": event.kind, **extra, **data})  # fmt: skip
+            self.record(
+                {
+                    "event": kind,
+                    "t_ms": event.t_ms,
+                    "channel": event.channel,
+                    "detail": event.kind,
+                    **extra,
+                    **data,
+                }
+            )
             return
         self.line(f"{mmss(event.t_ms)} {plain_event(event)}")
 
@@ -222,14 +230,20 @@ class SessionPrinter:
         """The final line or object."""
         error = None if result.error is None else str(result.error)
         if self.as_json:
-            self.record({
-                "event": "end", "reason": result.reason, "session_id": result.session_id,
-                "duration_ms": result.duration_ms, "stop_confirmed": result.stop_confirmed,
-                "max_delivered_ua": {str(k): v for k, v in result.max_delivered_ua.items()},
-                "error": error, "exit_code": exit_code,
-                "log": None if result.log_path is None else str(result.log_path),
-                **result.detail,
-            })  # fmt: skip
+            self.record(
+                {
+                    "event": "end",
+                    "reason": result.reason,
+                    "session_id": result.session_id,
+                    "duration_ms": result.duration_ms,
+                    "stop_confirmed": result.stop_confirmed,
+                    "max_delivered_ua": {str(k): v for k, v in result.max_delivered_ua.items()},
+                    "error": error,
+                    "exit_code": exit_code,
+                    "log": None if result.log_path is None else str(result.log_path),
+                    **result.detail,
+                }
+            )
             return
         zero = "output 0 confirmed" if result.stop_confirmed else "output 0 NOT confirmed"
         reason = why({"reason": result.reason, **result.detail})

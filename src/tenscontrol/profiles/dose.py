@@ -90,27 +90,76 @@ _IEC = "IEC 60601-2-10"
 #: The limits table, in the order the dose table shows it. Internal units: peak uA, rms uA,
 #: density uA/cm2, power density uW/cm2, charge pC, energy uJ, voltage mV.
 LIMITS: tuple[Limit, ...] = (
-    Limit("peak", "peak current", "mA", 1_000, hl.MAX_AMPLITUDE_UA, None,
-          f"{_IEC} (1st ed.) d.c. limit 80 mA at 500 ohm; consumer range 0-80 mA"),
-    Limit("rms", "rms current", "mA", 1_000, hl.RMS_REFUSE_UA, hl.RMS_WARN_UA,
-          f"{_IEC} (1st ed.) table for 500 ohm; warn level a design choice", squared=True),
-    Limit("density", "rms current density", "mA/cm2", 1_000,
-          hl.RMS_DENSITY_REFUSE_UA_PER_CM2, hl.RMS_DENSITY_WARN_UA_PER_CM2,
-          f"{_IEC} instructions-for-use clause (2 mA/cm2 needs special attention)",
-          squared=True, warn_inclusive=True),
-    Limit("power_density", "average power density", "mW/cm2", 1_000,
-          hl.POWER_DENSITY_REFUSE_UW_PER_CM2, None,
-          "FDA powered muscle stimulator 510(k) guidance (0.25 W/cm2)"),
-    Limit("phase_charge", "phase charge", "uC", 1_000_000,
-          hl.PHASE_CHARGE_REFUSE_PC, hl.PHASE_CHARGE_WARN_PC,
-          "design choice; FDA asks for the maximum phase charge at 500 ohm"),
-    Limit("net_charge", "net charge per pulse", "uC", 1_000_000, hl.NET_CHARGE_REFUSE_PC, None,
-          f"{_IEC} d.c. precautions; balanced biphasic only"),
-    Limit("energy", "energy per pulse", "mJ", 1_000, hl.ENERGY_PER_PULSE_REFUSE_UJ, None,
-          f"{_IEC} (300 mJ at 500 ohm)"),
-    Limit("voltage", "peak voltage", "V", 1_000, hl.PEAK_VOLTAGE_REFUSE_MV, None,
-          f"{_IEC} (500 V)"),
-)  # fmt: skip
+    Limit(
+        "peak",
+        "peak current",
+        "mA",
+        1_000,
+        hl.MAX_AMPLITUDE_UA,
+        None,
+        f"{_IEC} (1st ed.) d.c. limit 80 mA at 500 ohm; consumer range 0-80 mA",
+    ),
+    Limit(
+        "rms",
+        "rms current",
+        "mA",
+        1_000,
+        hl.RMS_REFUSE_UA,
+        hl.RMS_WARN_UA,
+        f"{_IEC} (1st ed.) table for 500 ohm; warn level a design choice",
+        squared=True,
+    ),
+    Limit(
+        "density",
+        "rms current density",
+        "mA/cm2",
+        1_000,
+        hl.RMS_DENSITY_REFUSE_UA_PER_CM2,
+        hl.RMS_DENSITY_WARN_UA_PER_CM2,
+        f"{_IEC} instructions-for-use clause (2 mA/cm2 needs special attention)",
+        squared=True,
+        warn_inclusive=True,
+    ),
+    Limit(
+        "power_density",
+        "average power density",
+        "mW/cm2",
+        1_000,
+        hl.POWER_DENSITY_REFUSE_UW_PER_CM2,
+        None,
+        "FDA powered muscle stimulator 510(k) guidance (0.25 W/cm2)",
+    ),
+    Limit(
+        "phase_charge",
+        "phase charge",
+        "uC",
+        1_000_000,
+        hl.PHASE_CHARGE_REFUSE_PC,
+        hl.PHASE_CHARGE_WARN_PC,
+        "design choice; FDA asks for the maximum phase charge at 500 ohm",
+    ),
+    Limit(
+        "net_charge",
+        "net charge per pulse",
+        "uC",
+        1_000_000,
+        hl.NET_CHARGE_REFUSE_PC,
+        None,
+        f"{_IEC} d.c. precautions; balanced biphasic only",
+    ),
+    Limit(
+        "energy",
+        "energy per pulse",
+        "mJ",
+        1_000,
+        hl.ENERGY_PER_PULSE_REFUSE_UJ,
+        None,
+        f"{_IEC} (300 mJ at 500 ohm)",
+    ),
+    Limit(
+        "voltage", "peak voltage", "V", 1_000, hl.PEAK_VOLTAGE_REFUSE_MV, None, f"{_IEC} (500 V)"
+    ),
+)
 LIMIT_BY_KEY = {limit.key: limit for limit in LIMITS}
 
 
@@ -216,8 +265,15 @@ class DoseReport:
 
 
 def _ceiling_limit(channel: Channel) -> Limit:
-    return Limit("ceiling", "current vs profile ceiling", "mA", 1_000, channel.ceiling_ua,
-                 None, f"this profile's ceiling for channel {channel.number}")  # fmt: skip
+    return Limit(
+        "ceiling",
+        "current vs profile ceiling",
+        "mA",
+        1_000,
+        channel.ceiling_ua,
+        None,
+        f"this profile's ceiling for channel {channel.number}",
+    )
 
 
 def phase_dose(channel: Channel, index: int, phase: Phase, current_ua: int) -> PhaseDose:
@@ -238,8 +294,10 @@ def phase_dose(channel: Channel, index: int, phase: Phase, current_ua: int) -> P
         "energy": energy_per_pulse_uj(current_ua, width),
         "voltage": peak_voltage_mv(current_ua),
     }
-    rows = [DoseRow(channel.number, index, lim, values[lim.key], lim.verdict(values[lim.key]))
-            for lim in LIMITS]  # fmt: skip
+    rows = [
+        DoseRow(channel.number, index, lim, values[lim.key], lim.verdict(values[lim.key]))
+        for lim in LIMITS
+    ]
     if current_ua > channel.ceiling_ua:
         lim = _ceiling_limit(channel)
         rows.insert(1, DoseRow(channel.number, index, lim, Fraction(current_ua), Verdict.REFUSE))

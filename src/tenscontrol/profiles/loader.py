@@ -239,10 +239,16 @@ def format_problem(error: ErrorDetails) -> str:
 
 #: TOML's names for the Python values tomllib gives back.
 _TOML_KINDS = {
-    bool: "true/false", int: "a whole number", float: "a number", str: "text",
-    list: "an array", dict: "a table", datetime.datetime: "a date-time",
-    datetime.date: "a date", datetime.time: "a time",
-}  # fmt: skip
+    bool: "true/false",
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    list: "an array",
+    dict: "a table",
+    datetime.datetime: "a date-time",
+    datetime.date: "a date",
+    datetime.time: "a time",
+}
 
 
 def _describe(value: object) -> str:

@@ -38,8 +38,9 @@ class _Caps(BaseModel):
     @classmethod
     def _bounded(cls, value: float | int | None) -> float | int | None:
         if value is not None:
-            in_range(value, scale=MA_TO_UA, low=1, high=hl.MAX_AMPLITUDE_UA, unit="mA",
-                     step="0.001")  # fmt: skip
+            in_range(
+                value, scale=MA_TO_UA, low=1, high=hl.MAX_AMPLITUDE_UA, unit="mA", step="0.001"
+            )
         return value
 
 

@@ -253,10 +253,12 @@ class ControlServer:
             log.warning("no control endpoint on this system: tens status/stop/adjust unavailable")
             return
         try:
-            self._listeners.append(_Listener("control", self._listen(self.slot.path),
-                                             self.slot.path))  # fmt: skip
-            self._listeners.append(_Listener("stop", self._listen(self.slot.stop_path),
-                                             self.slot.stop_path))  # fmt: skip
+            self._listeners.append(
+                _Listener("control", self._listen(self.slot.path), self.slot.path)
+            )
+            self._listeners.append(
+                _Listener("stop", self._listen(self.slot.stop_path), self.slot.stop_path)
+            )
             self._selector = selectors.DefaultSelector()
             self._wake_r, self._wake_w = socket.socketpair()
             for sock in (self._wake_r, self._wake_w):
@@ -461,18 +463,24 @@ class ControlServer:
         table = [conn for conn in self._conns if conn.kind == kind]
         if kind == "control" and len(table) >= MAX_CLIENTS:
             log.debug("control.sock busy: %d clients", len(table))
-            self._refuse(sock, _error(f"{BUSY_PREFIX}{MAX_CLIENTS} clients are connected; "
-                                      "try again"))  # fmt: skip
+            self._refuse(
+                sock, _error(f"{BUSY_PREFIX}{MAX_CLIENTS} clients are connected; try again")
+            )
             return
         if kind == "stop" and len(table) >= MAX_STOP_CLIENTS:
             victim = self._evictable(table)
             if victim is None:  # every one has asked for the stop already: it is under way
-                self._refuse(sock, _error(f"{BUSY_PREFIX}{len(table)} stop requests are "
-                                          "waiting for the session's end"))  # fmt: skip
+                self._refuse(
+                    sock,
+                    _error(
+                        f"{BUSY_PREFIX}{len(table)} stop requests are waiting for the session's end"
+                    ),
+                )
                 return
             log.debug("stop.sock full: dropping its oldest connection without a request")
-            self._say_and_drop(victim, _error(f"{BUSY_PREFIX}dropped to make room for "
-                                              "another stop request"))  # fmt: skip
+            self._say_and_drop(
+                victim, _error(f"{BUSY_PREFIX}dropped to make room for another stop request")
+            )
         conn = _Conn(sock, kind, time.monotonic() + self.request_deadline_s)
         self._conns[conn] = None
         self._interest(conn, selectors.EVENT_READ)
@@ -590,8 +598,7 @@ class ControlServer:
         conn.pending = None
         conn.served += 1
         conn.outbuf += encode(answer)
-        conn.last = (last or conn.kind == "stop"
-                     or conn.served >= MAX_REQUESTS_PER_CONNECTION)  # fmt: skip
+        conn.last = last or conn.kind == "stop" or conn.served >= MAX_REQUESTS_PER_CONNECTION
         conn.state = _WRITING
         conn.deadline = time.monotonic() + self.request_deadline_s
         self._flush(conn)
@@ -645,8 +652,9 @@ class ControlServer:
     def _expired(self, conn: _Conn) -> None:
         if conn.state == _READING:
             log.debug("control: no complete request within %g s", self.request_deadline_s)
-            self._say_and_drop(conn, _error(f"timeout: no complete request within "
-                                            f"{self.request_deadline_s:g} s"))  # fmt: skip
+            self._say_and_drop(
+                conn, _error(f"timeout: no complete request within {self.request_deadline_s:g} s")
+            )
         elif conn.state == _WAITING and conn.pending is not None:
             self._reply_and_go_on(conn, self._timeout_answer(conn.pending))
         else:  # an answer not taken in time, or the end not read in time
@@ -676,8 +684,7 @@ class ControlServer:
         stopper = self._stopper
         if stopper is not None and stopper.is_alive():
             return
-        thread = threading.Thread(target=self._request_stop, name="tens-control-stop",
-                                  daemon=True)  # fmt: skip
+        thread = threading.Thread(target=self._request_stop, name="tens-control-stop", daemon=True)
         self._stopper = thread
         try:
             thread.start()
@@ -753,9 +760,14 @@ class ControlServer:
         self._forget(waiter)
         event = waiter.event
         why = event.data.get("why")
-        return {"ok": True, "accepted": event.kind == "command", "channel": waiter.channel,
-                "command": waiter.kind, "target_ua": event.data.get("target_ua"),
-                "why": why if isinstance(why, str) else None}  # fmt: skip
+        return {
+            "ok": True,
+            "accepted": event.kind == "command",
+            "channel": waiter.channel,
+            "command": waiter.kind,
+            "target_ua": event.data.get("target_ua"),
+            "why": why if isinstance(why, str) else None,
+        }
 
     def _timeout_answer(self, pending: Pending) -> dict[str, Any]:
         if pending.cmd == "stop":
@@ -770,8 +782,12 @@ class ControlServer:
         reason = data.get("reason")
         if data.get("confirmed") is not True:
             return {**_error("output 0 was not confirmed by the device"), "reason": reason}
-        return {"ok": True, "reason": reason, "confirmed": True,
-                "session_id": self.engine.session_id}  # fmt: skip
+        return {
+            "ok": True,
+            "reason": reason,
+            "confirmed": True,
+            "session_id": self.engine.session_id,
+        }
 
     def _forget(self, waiter: _Waiter) -> None:
         with self._lock:

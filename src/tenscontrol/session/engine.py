@@ -130,10 +130,11 @@ class SessionEngine:
         self.timeline = Timeline(profile)
         self.channels = tuple(c.number for c in profile.channels)
         self._ramps = {
-            n: ChannelRamp(n, self.limits.of(n).ceiling_ua, profile.soft_start_ms,
-                           self.intensities_ua[n])
+            n: ChannelRamp(
+                n, self.limits.of(n).ceiling_ua, profile.soft_start_ms, self.intensities_ua[n]
+            )
             for n in self.channels
-        }  # fmt: skip
+        }
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._inbox: deque[DeviceEvent] = deque()
         self._waker = Waker()
@@ -141,9 +142,15 @@ class SessionEngine:
         self._stop_detail: dict[str, object] = {}
         self._rec = Recorder(None)
         self._io = ChannelIO(
-            self.device, self.clock, self.limits, self._ramps, self._rec, self._emit,
-            self._now_ms, lambda: self._stop_reason is not None,
-        )  # fmt: skip
+            self.device,
+            self.clock,
+            self.limits,
+            self._ramps,
+            self._rec,
+            self._emit,
+            self._now_ms,
+            lambda: self._stop_reason is not None,
+        )
         self._subscribers: list[EventCallback] = []
         self._t0 = 0.0
         self._ran = False
@@ -247,15 +254,22 @@ class SessionEngine:
         stamp = datetime.fromtimestamp(started_wall, UTC).strftime("%Y%m%dT%H%M%SZ")
         self.session_id = f"{stamp}-{self.profile.name}"
         self._rec = open_recorder(
-            self.session_id, self.data_root if self.record else None, self._subscribers,
+            self.session_id,
+            self.data_root if self.record else None,
+            self._subscribers,
             lambda session_id: header(
-                session_id=session_id, started_wall=started_wall, profile=self.profile,
-                info=self.info, limits=self.limits, caps=self.caps,
-                intensities_ua=self.intensities_ua, duration_ms=self.duration_ms,
+                session_id=session_id,
+                started_wall=started_wall,
+                profile=self.profile,
+                info=self.info,
+                limits=self.limits,
+                caps=self.caps,
+                intensities_ua=self.intensities_ua,
+                duration_ms=self.duration_ms,
                 period_ms=self.period_ms,
             ),
             record=self.record,
-        )  # fmt: skip
+        )
         self.session_id = self._rec.session_id or self.session_id
         self._io.rec = self._rec
         self._t0 = self._io.t0 = self.clock.monotonic()
@@ -410,14 +424,20 @@ class SessionEngine:
         duration = max(0, self._now_ms())
         self._emit_safely("end", {"reason": reason.value, **self._stop_detail})
         try:
-            self._rec.line({
-                "type": "summary", "reason": reason.value, **self._stop_detail,
-                "duration_ms": duration,
-                "max_delivered_ua": {str(k): v for k, v in self._io.max_delivered.items()},
-                "error": None if error is None else f"{type(error).__name__}: {error}",
-                "stop_confirmed": confirmed, "ended_wall": round(self.clock.wall(), 3),
-                "warnings": list(self.warnings),
-            }, sync=True)  # fmt: skip
+            self._rec.line(
+                {
+                    "type": "summary",
+                    "reason": reason.value,
+                    **self._stop_detail,
+                    "duration_ms": duration,
+                    "max_delivered_ua": {str(k): v for k, v in self._io.max_delivered.items()},
+                    "error": None if error is None else f"{type(error).__name__}: {error}",
+                    "stop_confirmed": confirmed,
+                    "ended_wall": round(self.clock.wall(), 3),
+                    "warnings": list(self.warnings),
+                },
+                sync=True,
+            )
         except Exception as log_error:  # the log then reads back as "interrupted"
             log.error("session log: could not write the summary: %s", log_error)
         path = self._rec.path
@@ -428,12 +448,20 @@ class SessionEngine:
                 session_index.record_session(path, self.data_root)
             except Exception as index_error:  # the log is the record; the index a cache
                 log.warning("session index not updated (rebuild it later): %s", index_error)
-        self._snapshot = self._make_snapshot("ended", min(duration, self.duration_ms), None,
-                                             reason=reason.value)  # fmt: skip
+        self._snapshot = self._make_snapshot(
+            "ended", min(duration, self.duration_ms), None, reason=reason.value
+        )
         return SessionResult(
-            self.session_id, reason, duration, dict(self._io.max_delivered), error, path,
-            tuple(self.warnings), confirmed, dict(self._stop_detail),
-        )  # fmt: skip
+            self.session_id,
+            reason,
+            duration,
+            dict(self._io.max_delivered),
+            error,
+            path,
+            tuple(self.warnings),
+            confirmed,
+            dict(self._stop_detail),
+        )
 
     def _check_daily_total(self, wall: float) -> None:
         if not self.record:
@@ -462,11 +490,19 @@ class SessionEngine:
     ) -> Snapshot:
         return build_snapshot(
             SnapshotInputs(
-                session_id=self.session_id, state=state, t_ms=t_ms, stim=stim,
-                profile=self.profile, duration_ms=self.duration_ms, ramps=self._ramps,
-                sent=self._io.sent, host_faults=self._io.faults,
+                session_id=self.session_id,
+                state=state,
+                t_ms=t_ms,
+                stim=stim,
+                profile=self.profile,
+                duration_ms=self.duration_ms,
+                ramps=self._ramps,
+                sent=self._io.sent,
+                host_faults=self._io.faults,
                 max_delivered=self._io.max_delivered,
-                latest=self._io.latest, link_quality=self.device.stats.quality(),
-                simulated=self.info.is_simulator, reason=reason,
+                latest=self._io.latest,
+                link_quality=self.device.stats.quality(),
+                simulated=self.info.is_simulator,
+                reason=reason,
             )
-        )  # fmt: skip
+        )

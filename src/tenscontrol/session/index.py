@@ -46,9 +46,19 @@ _SELECT = (
     " simulated, pain_before, pain_after FROM sessions ORDER BY start, id"
 )
 COLUMNS = (
-    "id", "start", "end", "profile", "reason", "duration_ms", "max_ua_ch1", "max_ua_ch2",
-    "max_ua", "simulated", "pain_before", "pain_after",
-)  # fmt: skip
+    "id",
+    "start",
+    "end",
+    "profile",
+    "reason",
+    "duration_ms",
+    "max_ua_ch1",
+    "max_ua_ch2",
+    "max_ua",
+    "simulated",
+    "pain_before",
+    "pain_after",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +129,19 @@ def upsert(db: sqlite3.Connection, row: IndexRow) -> None:
     before = row.pain_before if row.pain_before is not None else (old[0] if old else None)
     after = row.pain_after if row.pain_after is not None else (old[1] if old else None)
     values = (
-        row.id, row.start, row.end, row.profile, row.reason, row.duration_ms, row.max_ua_ch1,
-        row.max_ua_ch2, row.max_ua, int(row.simulated), before, after,
-    )  # fmt: skip
+        row.id,
+        row.start,
+        row.end,
+        row.profile,
+        row.reason,
+        row.duration_ms,
+        row.max_ua_ch1,
+        row.max_ua_ch2,
+        row.max_ua,
+        int(row.simulated),
+        before,
+        after,
+    )
     db.execute(
         "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values
     )
@@ -154,12 +174,21 @@ def rows(root: Path | None = None) -> list[IndexRow]:
         found = db.execute(_SELECT).fetchall()
     return [
         IndexRow(
-            id=r[0], start=r[1], end=r[2], profile=r[3], reason=r[4], duration_ms=r[5],
-            max_ua_ch1=r[6], max_ua_ch2=r[7], max_ua=r[8], simulated=bool(r[9]),
-            pain_before=r[10], pain_after=r[11],
+            id=r[0],
+            start=r[1],
+            end=r[2],
+            profile=r[3],
+            reason=r[4],
+            duration_ms=r[5],
+            max_ua_ch1=r[6],
+            max_ua_ch2=r[7],
+            max_ua=r[8],
+            simulated=bool(r[9]),
+            pain_before=r[10],
+            pain_after=r[11],
         )
         for r in found
-    ]  # fmt: skip
+    ]
 
 
 def daily_total_ms(day_of_wall: float, root: Path | None = None, *, simulated: bool = False) -> int:

@@ -95,11 +95,15 @@ def _device_refuses(caps: ChannelCapabilities, phase: Phase, index: int, n: int)
     rate_lo, rate_hi, width_lo, width_hi = _phase_ranges(phase)
     where = f"channel {n}, phase {index + 1}"
     if rate_lo < caps.rate_min_mhz or rate_hi > caps.rate_max_mhz:
-        return f"{where}: pulse rate {rate_lo}-{rate_hi} mHz is outside the device's " \
-               f"{caps.rate_min_mhz}-{caps.rate_max_mhz} mHz"  # fmt: skip
+        return (
+            f"{where}: pulse rate {rate_lo}-{rate_hi} mHz is outside the device's "
+            f"{caps.rate_min_mhz}-{caps.rate_max_mhz} mHz"
+        )
     if width_lo < caps.width_min_us or width_hi > caps.width_max_us:
-        return f"{where}: phase width {width_lo}-{width_hi} us is outside the device's " \
-               f"{caps.width_min_us}-{caps.width_max_us} us"  # fmt: skip
+        return (
+            f"{where}: phase width {width_lo}-{width_hi} us is outside the device's "
+            f"{caps.width_min_us}-{caps.width_max_us} us"
+        )
     if not caps.waveforms >> WAVEFORMS[phase.waveform] & 1:
         return f"{where}: the device does not offer waveform {phase.waveform}"
     if not caps.patterns >> PATTERNS[phase.pattern] & 1:
@@ -156,23 +160,27 @@ def build_limits(
             waveforms=frozenset(WAVEFORMS[p.waveform] for p in profile.phases),
             patterns=frozenset(PATTERNS[p.pattern] for p in profile.phases),
             burst_rate_min_mhz=max(
-                hl.MIN_BURST_RATE_MHZ, dev.burst_rate_min_mhz,
+                hl.MIN_BURST_RATE_MHZ,
+                dev.burst_rate_min_mhz,
                 min((p.burst_rate_mhz or 0 for p in bursts), default=hl.MIN_BURST_RATE_MHZ),
             ),
             burst_rate_max_mhz=min(
-                hl.MAX_BURST_RATE_MHZ, dev.burst_rate_max_mhz,
+                hl.MAX_BURST_RATE_MHZ,
+                dev.burst_rate_max_mhz,
                 max((p.burst_rate_mhz or 0 for p in bursts), default=0),
             ),
             pulses_min=max(
-                hl.MIN_PULSES_PER_BURST, dev.pulses_per_burst_min,
+                hl.MIN_PULSES_PER_BURST,
+                dev.pulses_per_burst_min,
                 min((p.pulses_per_burst or 0 for p in bursts), default=hl.MIN_PULSES_PER_BURST),
             ),
             pulses_max=min(
-                hl.MAX_PULSES_PER_BURST, dev.pulses_per_burst_max,
+                hl.MAX_PULSES_PER_BURST,
+                dev.pulses_per_burst_max,
                 max((p.pulses_per_burst or 0 for p in bursts), default=0),
             ),
             pad_area_mm2=channel.pad_area_mm2,
-        )  # fmt: skip
+        )
     _recheck_dose(profile, {n: lim.ceiling_ua for n, lim in channels.items()})
     return SessionLimits(channels)
 
@@ -252,8 +260,9 @@ def check_setpoint(setpoint: Setpoint, limits: SessionLimits) -> None:
     sp = setpoint
     problems: list[str] = []
     if not 0 <= sp.amplitude_ua <= lim.ceiling_ua or sp.amplitude_ua > hl.MAX_AMPLITUDE_UA:
-        problems.append(f"amplitude {sp.amplitude_ua} uA above the {lim.binding} "
-                        f"{lim.ceiling_ua} uA")  # fmt: skip
+        problems.append(
+            f"amplitude {sp.amplitude_ua} uA above the {lim.binding} {lim.ceiling_ua} uA"
+        )
     if not lim.rate_min_mhz <= sp.rate_mhz <= lim.rate_max_mhz:
         problems.append(f"rate {sp.rate_mhz} mHz outside {lim.rate_min_mhz}-{lim.rate_max_mhz}")
     if not lim.width_min_us <= sp.phase_width_us <= lim.width_max_us:

@@ -83,11 +83,17 @@ class ChannelIO:
             trip = self.monitor.observe(n, t_ms, ct.setpoint_ua, ct.delivered_ua)
             if trip is not None:
                 self.faults[n].append("HOST_OVER_DELIVERY")
-                self.emit("fault", n, {
-                    "fault": "HOST_OVER_DELIVERY", "source": "host",
-                    "delivered_ua": trip.delivered_ua, "commanded_ua": trip.reference_ua,
-                    "lasted_ms": trip.lasted_ms,
-                })  # fmt: skip
+                self.emit(
+                    "fault",
+                    n,
+                    {
+                        "fault": "HOST_OVER_DELIVERY",
+                        "source": "host",
+                        "delivered_ua": trip.delivered_ua,
+                        "commanded_ua": trip.reference_ua,
+                        "lasted_ms": trip.lasted_ms,
+                    },
+                )
                 raise OverDelivery(
                     f"channel {n} delivered {trip.delivered_ua} uA for a setpoint of "
                     f"{trip.reference_ua} uA for {trip.lasted_ms} ms; emergency stop",
@@ -113,9 +119,15 @@ class ChannelIO:
         if amp > 0 and ramp.needs_start and not self.start_channel(n, t_ms):
             return
         sp = Setpoint(
-            n, amp, stim.rate_mhz, stim.width_us, WAVEFORMS[stim.waveform],
-            PATTERNS[stim.pattern], stim.burst_rate_mhz or 0, stim.pulses_per_burst or 0,
-        )  # fmt: skip
+            n,
+            amp,
+            stim.rate_mhz,
+            stim.width_us,
+            WAVEFORMS[stim.waveform],
+            PATTERNS[stim.pattern],
+            stim.burst_rate_mhz or 0,
+            stim.pulses_per_burst or 0,
+        )
         last = self.sent[n]
         if sp == last or (amp == 0 and (last is None or last.amplitude_ua == 0)):
             return

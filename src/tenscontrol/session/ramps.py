@@ -180,9 +180,12 @@ class ChannelRamp:
         if self.soft_start_at is None:
             return 0
         return output_ua(
-            level, amplitude_permille, now_ms - self.soft_start_at, self.soft_start_ms,
+            level,
+            amplitude_permille,
+            now_ms - self.soft_start_at,
+            self.soft_start_ms,
             remaining_ms,
-        )  # fmt: skip
+        )
 
     # --- internals ---------------------------------------------------------------------
     def _raise_to(self, now_ms: int, target_ua: int) -> None:
