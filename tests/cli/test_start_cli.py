@@ -11,8 +11,14 @@ import pytest
 from start_helpers import FAST, error_lines, isolate, json_lines, run, store_passed_screening
 
 from tenscontrol.cli import start_cmd, start_device
-from tenscontrol.cli.start_cmd import session_exit_code
-from tenscontrol.errors import DeviceRebooted, HostStarved, NakError, OverDelivery
+from tenscontrol.cli.exits import exit_code_for, session_exit_code
+from tenscontrol.errors import (
+    DeviceRebooted,
+    HostStarved,
+    NakError,
+    OverDelivery,
+    WatchdogTripped,
+)
 from tenscontrol.profiles.loader import builtin_dir
 from tenscontrol.session import SessionResult, read_log
 from tenscontrol.session import index as session_index
@@ -330,6 +336,13 @@ def _result(
 )
 def test_session_exit_code(result: SessionResult, code: int) -> None:
     assert session_exit_code(result) == code
+
+
+def test_a_watchdog_trip_is_exit_3_inside_a_session_and_outside() -> None:
+    """One table: a watchdog trip was 4 as an error (a SafetyStop) and 3 as a session end."""
+    trip = WatchdogTripped("x")
+    assert exit_code_for(trip) == 3
+    assert session_exit_code(_result("device_lost", trip)) == 3
 
 
 def test_lead_off_is_reported_and_output_drops(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

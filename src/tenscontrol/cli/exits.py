@@ -14,7 +14,15 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from tenscontrol.errors import DeviceError, Interrupted, SafetyStop, TensError, UserInputError
+from tenscontrol.errors import (
+    DeviceError,
+    Interrupted,
+    SafetyStop,
+    TensError,
+    UserInputError,
+    WatchdogTripped,
+)
+from tenscontrol.session.events import SessionResult, StopReason
 
 EXIT_OK = 0
 EXIT_NOTHING = 1
@@ -28,15 +36,49 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def exit_code_for(error: TensError) -> int:
-    """Exit code for a deliberate error (the one place this mapping lives)."""
-    if isinstance(error, UserInputError):
-        return EXIT_USER_INPUT
-    if isinstance(error, SafetyStop):
-        return EXIT_SAFETY
-    if isinstance(error, DeviceError):
-        return EXIT_DEVICE
+#: Errors -> exit codes, first match wins (the one table; see :func:`exit_code_for`). A
+#: watchdog trip is the device losing its host, a lost device like an unplug (3), although
+#: it is also a safety stop in the error tree.
+_ERROR_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (UserInputError, EXIT_USER_INPUT),
+    (WatchdogTripped, EXIT_DEVICE),
+    (SafetyStop, EXIT_SAFETY),
+    (DeviceError, EXIT_DEVICE),
+)
+#: How a session ended -> its exit code, once the device has confirmed output 0.
+_REASON_CODES = {
+    StopReason.COMPLETED: EXIT_OK,
+    StopReason.USER: EXIT_OK,
+    StopReason.REMOTE: EXIT_OK,
+    StopReason.SIGNAL: EXIT_OK,
+    StopReason.STREAM_LOST: EXIT_OK,
+    StopReason.FAULT: EXIT_SAFETY,
+    StopReason.DEVICE_LOST: EXIT_DEVICE,
+    StopReason.HOST_STARVED: EXIT_DEVICE,
+}
+
+
+def exit_code_for(error: BaseException) -> int:
+    """Exit code for an error (the one place this mapping lives, with
+    :func:`session_exit_code`); anything not in the table is 1."""
+    for kind, code in _ERROR_CODES:
+        if isinstance(error, kind):
+            return code
     return EXIT_NOTHING
+
+
+def session_exit_code(result: SessionResult) -> int:
+    """The exit code of a finished session: a safety stop is 4 whatever else; a stop the
+    device did not confirm is 3 (the output may still be on); then by the reason; an
+    ``error`` end by its error (1 when it is not one of ours)."""
+    if result.reason is StopReason.FAULT:
+        return EXIT_SAFETY
+    if not result.stop_confirmed:
+        return EXIT_DEVICE
+    code = _REASON_CODES.get(result.reason)
+    if code is not None:
+        return code
+    return EXIT_NOTHING if result.error is None else exit_code_for(result.error)
 
 
 def say(text: str) -> None:

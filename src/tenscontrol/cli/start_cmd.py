@@ -18,13 +18,13 @@ main thread is always free to send the STOP; stdout and stderr are written by th
 their own (:mod:`~tenscontrol.cli.output_stream`), and losing either, or the terminal, is a
 stop path (``stream_lost``) instead of a blocked engine or a dead thread.
 
-Exit codes (``session_exit_code``): 0 completed or stopped by the user or the system (a
-key, ``tens stop``, a signal, the terminal or the output's reader gone), with output 0
-confirmed; 1 the output was gone before the session started; 2 bad input, a screening
-that blocks, or another session already running (refused before any port is opened); 3
-device or link problem (not found, lost, rebooted, incompatible, the host starved, or a
-stop the device did not confirm); 4 safety stop (fault, over-delivery); 128 + N a signal N
-before the session started (nothing was started).
+Exit codes (:func:`~tenscontrol.cli.exits.session_exit_code`): 0 completed or stopped by
+the user or the system (a key, ``tens stop``, a signal, the terminal or the output's reader
+gone), with output 0 confirmed; 1 the output was gone before the session started; 2 bad
+input, a screening that blocks, or another session already running (refused before any
+port is opened); 3 device or link problem (not found, lost, rebooted, incompatible, the
+host starved, or a stop the device did not confirm); 4 safety stop (fault, over-delivery);
+128 + N a signal N before the session started (nothing was started).
 """
 
 from __future__ import annotations
@@ -38,15 +38,7 @@ from typing import Any, TextIO
 import click
 from click.core import ParameterSource
 
-from tenscontrol.cli.exits import (
-    EXIT_DEVICE,
-    EXIT_NOTHING,
-    EXIT_OK,
-    EXIT_SAFETY,
-    EXIT_USER_INPUT,
-    exit_code_for,
-    report_errors,
-)
+from tenscontrol.cli.exits import EXIT_OK, EXIT_USER_INPUT, report_errors, session_exit_code
 from tenscontrol.cli.output_stream import LineWriter
 from tenscontrol.cli.screen_cmd import outcome_message, run_screening, valid_screening
 from tenscontrol.cli.start_device import OpenedDevice, open_device
@@ -74,33 +66,6 @@ from tenscontrol.session.supervisor import run_supervised
 from tenscontrol.transport import FrameTracer
 
 log = logging.getLogger(__name__)
-
-#: Ends asked for by the user or the system (a key, ``tens stop``, a signal, the terminal
-#: or the reader of the output gone): exit 0 once the device has confirmed output 0.
-_CLEAN_STOPS = frozenset(
-    {
-        StopReason.COMPLETED,
-        StopReason.USER,
-        StopReason.SIGNAL,
-        StopReason.REMOTE,
-        StopReason.STREAM_LOST,
-    }
-)
-
-
-def session_exit_code(result: SessionResult) -> int:
-    """The exit code of a finished session (the one place this mapping lives)."""
-    if result.reason is StopReason.FAULT:
-        return EXIT_SAFETY
-    if not result.stop_confirmed:  # whatever the reason: the output may still be on
-        return EXIT_DEVICE
-    if result.reason in _CLEAN_STOPS:
-        return EXIT_OK
-    if result.reason in (StopReason.DEVICE_LOST, StopReason.HOST_STARVED):
-        return EXIT_DEVICE
-    if isinstance(result.error, TensError):
-        return exit_code_for(result.error)
-    return EXIT_NOTHING
 
 
 def _ensure_screening() -> None:
