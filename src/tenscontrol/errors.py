@@ -36,16 +36,27 @@ class DoseRefused(UserInputError):
     """A profile or intensity whose dose exceeds a refuse limit."""
 
 
-class ProtocolError(TensError):
-    """A frame or message that does not follow firmware_protocol.md."""
+class DeviceError(TensError):
+    """Anything wrong with the device or the link to it."""
+
+
+class ProtocolError(DeviceError):
+    """A frame or message that does not follow firmware_protocol.md: the device, or the link
+    to it, is not speaking the protocol (exit 3, like any other device problem)."""
 
 
 class FrameError(ProtocolError):
     """A frame that failed to decode (stuffing, CRC, length, header)."""
 
 
-class DeviceError(TensError):
-    """Anything wrong with the device or the link to it."""
+class PayloadError(ProtocolError):
+    """A payload that does not fit its type. ``code``/``field`` are what a NAK would carry
+    (a :class:`~tenscontrol.protocol.constants.NakCode`)."""
+
+    def __init__(self, message: str, *, code: int, field: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
 
 
 class PortError(DeviceError):
@@ -116,6 +127,24 @@ class HostStarved(WatchdogTripped):
     def __init__(self, message: str, *, gap_ms: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.gap_ms = gap_ms
+
+
+class NoSession(TensError):
+    """No session is running: nobody holds the session lock. Exit 1."""
+
+
+class ControlUnavailable(DeviceError):
+    """A session is running (it holds the lock) but its control endpoint did not answer,
+    or answered that it is busy. Exit 3: its output may be on."""
+
+
+class ControlBusy(ControlUnavailable):
+    """The running session's endpoint answered that it has no room for one more client.
+    Exit 3."""
+
+
+class SessionBusy(UserInputError):
+    """Another session already runs on this computer (it owns the control endpoint)."""
 
 
 class Interrupted(BaseException):

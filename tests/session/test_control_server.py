@@ -31,6 +31,7 @@ from click.testing import CliRunner
 
 from tenscontrol.cli.main import cli
 from tenscontrol.device import TensDevice
+from tenscontrol.errors import ControlUnavailable, NoSession, SessionBusy
 from tenscontrol.profiles import resolve
 from tenscontrol.session import SessionEngine, SessionResult, control, control_server
 from tenscontrol.session.config import UserCaps
@@ -38,9 +39,6 @@ from tenscontrol.session.control import (
     MAX_LINE,
     MAX_NESTING,
     ControlSlot,
-    ControlUnavailable,
-    NoSession,
-    SessionBusy,
     is_busy,
     request,
     session_running,

@@ -21,8 +21,8 @@ import click
 from tenscontrol import hard_limits as hl
 from tenscontrol.cli.exits import EXIT_DEVICE, EXIT_OK, report_errors
 from tenscontrol.cli.text import ma, mmss, parse_ma
-from tenscontrol.errors import TensError, UserInputError
-from tenscontrol.session.control import ControlBusy, NoSession, is_busy, request
+from tenscontrol.errors import ControlBusy, NoSession, TensError, UserInputError
+from tenscontrol.session.control import is_busy, request
 
 #: ``tens status --watch``: seconds between refreshes.
 WATCH_PERIOD_S = 1.0

@@ -1,5 +1,6 @@
 """Sans-I/O wire protocol of firmware_protocol.md: frames, messages, codes. Never imports serial."""
 
+from tenscontrol.errors import PayloadError
 from tenscontrol.protocol.codec import (
     decode_message,
     decode_payload,
@@ -39,7 +40,6 @@ from tenscontrol.protocol.messages import (
     Identity,
     Message,
     Nak,
-    PayloadError,
     Setpoint,
     Start,
     Stop,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tenscontrol.errors import PayloadError
 from tenscontrol.protocol.constants import (
     MAX_CHANNELS_ON_WIRE,
     MAX_ID_STRING_LEN,
@@ -47,7 +48,6 @@ from tenscontrol.protocol.messages import (
     Identity,
     Message,
     Nak,
-    PayloadError,
     Setpoint,
     Start,
     Stop,

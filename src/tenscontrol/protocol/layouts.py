@@ -9,8 +9,9 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import TypeVar
 
+from tenscontrol.errors import PayloadError
 from tenscontrol.protocol.constants import MAX_ID_STRING_LEN, NakCode
-from tenscontrol.protocol.messages import Message, PayloadError
+from tenscontrol.protocol.messages import Message
 
 HELLO = struct.Struct("<BB")
 START = struct.Struct("<BH")

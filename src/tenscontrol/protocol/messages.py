@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tenscontrol.errors import ProtocolError
 from tenscontrol.protocol.constants import (
     DeviceState,
     Fault,
@@ -20,15 +19,6 @@ from tenscontrol.protocol.constants import (
     ResetReason,
     Waveform,
 )
-
-
-class PayloadError(ProtocolError):
-    """A payload that does not fit its type. ``code``/``field`` are what a NAK would carry."""
-
-    def __init__(self, message: str, *, code: NakCode, field: int = 0) -> None:
-        super().__init__(message)
-        self.code = code
-        self.field = field
 
 
 # --- Host requests ---------------------------------------------------------------------

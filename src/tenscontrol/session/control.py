@@ -56,7 +56,13 @@ except ImportError:  # Windows: no flock and no AF_UNIX here; the endpoint is un
 
 import platformdirs
 
-from tenscontrol.errors import DeviceError, TensError, UserInputError
+from tenscontrol.errors import (
+    ControlUnavailable,
+    NoSession,
+    SessionBusy,
+    TensError,
+    UserInputError,
+)
 from tenscontrol.session.paths import open_private, private_dir
 
 #: Largest request or answer line, bytes (newline included).
@@ -78,25 +84,6 @@ ENDING_GRACE_S = 1.0
 #: Pause between looks at the lock during that grace, and between connection attempts
 #: while the listener's queue is full, seconds.
 RETRY_PERIOD_S = 0.02
-
-
-class NoSession(TensError):
-    """No session is running: nobody holds the session lock (:func:`session_running`).
-    Exit 1."""
-
-
-class ControlUnavailable(DeviceError):
-    """A session is running (it holds the lock) but its control endpoint did not answer,
-    or answered that it is busy. Exit 3: its output may be on."""
-
-
-class ControlBusy(ControlUnavailable):
-    """The running session's endpoint answered that it has no room for one more client
-    (raised by the commands, from a busy answer: :func:`is_busy`). Exit 3."""
-
-
-class SessionBusy(UserInputError):
-    """Another session already runs on this computer (it owns the control endpoint)."""
 
 
 def control_dir() -> Path:

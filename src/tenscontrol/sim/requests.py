@@ -89,7 +89,7 @@ class HostRequests:
         try:
             return decode_payload(frame.msg_type, frame.payload)
         except PayloadError as error:
-            self._nak(frame, error.code, error.field)
+            self._nak(frame, NakCode(error.code), error.field)
             return None
 
     def _on_hello(self: _Model, frame: Frame) -> None:
