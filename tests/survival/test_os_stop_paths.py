@@ -102,22 +102,28 @@ def test_sigpipe_is_ignored_so_a_client_hanging_up_cannot_stop_a_session(tmp_pat
     assert ctl.end()["signal"] == "SIGTERM"
 
 
-def test_closed_stdout_pipe_is_a_stop_path(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_closed_output_pipe_is_a_stop_path(tmp_path: Path, stream: str) -> None:
+    """The reader of stdout goes away (``tens start --json | head``), or of stderr (which a
+    session rarely writes to: the loss is seen by polling, not by a failed write)."""
     sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
     with on_pty_simulator(child_env(home), sim_log) as ctl:
         ctl.wait_stimulating()
-        assert ctl.proc.stdout is not None
+        pipe, other = (
+            (ctl.proc.stdout, ctl.proc.stderr) if stream == "stdout" else (ctl.proc.stderr, None)
+        )
+        assert pipe is not None
         closed = time.time()
-        ctl.proc.stdout.close()  # the reader goes away, as `tens start --json | head` does
+        pipe.close()
         assert ctl.proc.wait(DEADLINE_S) == 0
-        stderr = ctl.proc.stderr.read().decode() if ctl.proc.stderr else ""
-    assert "Traceback" not in stderr
-    assert "Exception ignored" not in stderr
+        rest = other.read().decode() if other is not None else ""
+    assert "Traceback" not in rest
+    assert "Exception ignored" not in rest
     _assert_stopped_after(sim_log, closed)
     record = read_log(session_log(home))
     assert (record.status, record.reason) == ("complete", "stream_lost")
     assert record.summary is not None
-    assert record.summary["stream"] == "stdout"
+    assert record.summary["stream"] == stream
     assert record.summary["cause"] in ("EPIPE: Broken pipe", "error (no reader)")
     assert record.summary["stop_confirmed"] is True
 
