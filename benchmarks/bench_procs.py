@@ -14,7 +14,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,23 @@ def child_env(home: Path) -> dict[str, str]:
     return env
 
 
+def _niced(nice: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that lowers the child's priority by ``nice`` (None for 0). Set before
+    ``exec``, so every thread the child starts inherits it (Linux nice is per thread)."""
+    if not nice:
+        return None
+    return lambda: os.setpriority(os.PRIO_PROCESS, 0, nice)
+
+
 class StartProcess:
     """``tens start --port PORT`` + :data:`START_ARGS` + ``extra`` in a child process.
 
     Its stdout and stderr go to files in ``folder`` (a pipe nobody reads would fill up in a
-    long session and block the child), and ``TENS_HOME`` is ``folder/home``.
+    long session and block the child), and ``TENS_HOME`` is ``folder/home``. ``nice``: run
+    it at that nice level (0: this process's).
     """
 
-    def __init__(self, port: str, folder: Path, *extra: str) -> None:
+    def __init__(self, port: str, folder: Path, *extra: str, nice: int = 0) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.stdout_path = folder / "start.out"
         self.stderr_path = folder / "start.err"
@@ -49,6 +58,7 @@ class StartProcess:
                 stdout=out,
                 stderr=err,
                 env=child_env(folder / "home"),
+                preexec_fn=_niced(nice),  # the benchmarks start no threads
             )
 
     @property
@@ -95,10 +105,15 @@ class StartProcess:
 
 
 @contextlib.contextmanager
-def cpu_burners(count: int) -> Iterator[None]:
-    """``count`` processes spinning ``while True: pass`` (one core each) for the block."""
+def cpu_burners(count: int, *, nice: int = 0) -> Iterator[None]:
+    """``count`` processes spinning ``while True: pass`` (one core each) for the block, at
+    nice level ``nice`` (0: this process's)."""
     burners = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
+        subprocess.Popen(
+            [sys.executable, "-c", "while True: pass"],
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_niced(nice),  # the benchmarks start no threads
+        )
         for _ in range(count)
     ]
     try:

@@ -15,14 +15,14 @@ machine). Target: worst case <= watchdog (the ``watchdog_ms`` the host asked for
 
 ``--busy-session-min N`` then runs an N-minute real-clock session (``--duration``) with two
 CPU burners and ``--trace``, and checks that the simulator's log has no ``watchdog`` event;
-it prints the longest gap between two frames the host wrote, against the watchdog.
+it prints the longest gap between two frames the host wrote, against the watchdog (the
+session of :mod:`busy_session`, which also runs 4 and 8 burners against a baseline).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import itertools
 import os
 import signal
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import busy_session
 from bench_procs import StartProcess, cpu_burners, read_log
 
 from tenscontrol.sim.spawn import SimulatorProcess
@@ -50,18 +51,6 @@ class Trial:
     watchdog_s: float | None  #: kill -> ``t`` of the ``watchdog`` line (None: no trip logged)
     seen_s: float  #: kill -> that zero line seen in the file (1 ms polling)
     watchdog_ms: int  #: from the simulator's ``start`` line
-
-
-@dataclass(frozen=True)
-class BusySession:
-    """A long real-clock session with CPU burners running."""
-
-    minutes: float  #: wall minutes from spawning ``tens start`` to its exit
-    watchdog_trips: int  #: ``watchdog`` lines in the simulator's log
-    exit_code: int
-    reason: str  #: the ``end`` line's reason ("completed" when it ran its length)
-    max_frame_gap_ms: float  #: longest gap between two frames the host wrote
-    watchdog_ms: int
 
 
 def all_zero_after_delivery(events: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -121,51 +110,7 @@ def trials(count: int, *, busy: bool) -> list[Trial]:
 
 def frame_gaps_ms(trace: Path) -> list[float]:
     """Gaps (ms) between consecutive frames written by the host, from a ``--trace`` file."""
-    times: list[float] = []
-    for line in trace.read_text(encoding="utf-8").splitlines():
-        parts = line.split(" ", 2)
-        if len(parts) < 2 or parts[1] != ">":
-            continue
-        clock = datetime.datetime.strptime(parts[0], "%H:%M:%S.%f").time()
-        seconds = clock.hour * 3600 + clock.minute * 60 + clock.second + clock.microsecond / 1e6
-        if times and seconds < times[-1] - 43_200:  # the trace's clock passed midnight
-            seconds += 86_400
-        times.append(seconds)
-    return [(b - a) * 1_000 for a, b in itertools.pairwise(times)]
-
-
-def busy_session(minutes: float) -> BusySession:
-    """An ``minutes``-long session (``--duration``) with two CPU burners; watchdog trips."""
-    with tempfile.TemporaryDirectory() as tmp, cpu_burners(2):
-        folder = Path(tmp)
-        log, trace = folder / "sim.jsonl", folder / "trace.txt"
-        with SimulatorProcess(("--pty", "--log", str(log))) as simulator:
-            began = time.monotonic()
-            start = StartProcess(
-                simulator.port,
-                folder,
-                "--duration",
-                f"{round(minutes * 60)}s",
-                "--trace",
-                str(trace),
-            )
-            try:
-                code = start.process.wait(timeout=minutes * 60 + 120)
-            finally:
-                start.close()
-            ran = time.monotonic() - began
-        events = read_log(log)
-        ends = [r for r in start.records() if r.get("event") == "end"]
-        gaps = frame_gaps_ms(trace)
-    starts = [e for e in events if e["event"] == "start"]
-    return BusySession(
-        minutes=ran / 60,
-        watchdog_trips=sum(1 for e in events if e["event"] == "watchdog"),
-        exit_code=code,
-        reason=str(ends[-1]["reason"]) if ends else "no end line",
-        max_frame_gap_ms=max(gaps, default=float("nan")),
-        watchdog_ms=int(starts[-1]["watchdog_ms"]) if starts else 0,
-    )
+    return [(b - a) * 1_000 for a, b in itertools.pairwise(busy_session.trace_times(trace))]
 
 
 def report(name: str, results: list[Trial]) -> None:
@@ -197,12 +142,9 @@ def main() -> None:
     report("idle", trials(args.trials, busy=False))
     report("2 CPU burners", trials(args.trials, busy=True))
     if args.busy_session_min > 0:
-        s = busy_session(args.busy_session_min)
-        print(
-            f"busy session: {s.minutes:.2f} min, exit {s.exit_code} ({s.reason}), "
-            f"watchdog trips {s.watchdog_trips}, longest gap between host frames "
-            f"{s.max_frame_gap_ms:.1f} ms (watchdog {s.watchdog_ms} ms)"
-        )
+        with tempfile.TemporaryDirectory() as tmp:
+            run = busy_session.run_session(2, args.busy_session_min, Path(tmp))
+        print(f"busy session (watchdog {run.watchdog_ms} ms): {busy_session.describe(run)}")
 
 
 if __name__ == "__main__":

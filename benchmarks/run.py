@@ -7,9 +7,11 @@ Prints the machine first, then runs (progress on stderr):
   ``tens simulate --pty``, next to the raw pty round trip (baseline); target p99 <= 5 ms;
 - host loss (``host_loss.py``): ``kill -9`` of a delivering ``tens start`` -> 0 on every
   channel in the simulator's log, idle and with two CPU burners, next to the watchdog the
-  host asked for (baseline); target worst <= watchdog + 100 ms; then an N-minute session
-  with two CPU burners that must not trip the watchdog (N: ``--busy-session-min``, default
-  10 with ``--full`` and 1 otherwise);
+  host asked for (baseline); target worst <= watchdog + 100 ms;
+- busy sessions (``busy_session.py``): an N-minute real-time session over a pty with 2, 4
+  and 8 CPU burners (N: ``--busy-session-min``, default 10 with ``--full``, 1 otherwise),
+  next to a 1-minute session with none (baseline); target 0 watchdog trips and the longest
+  gap between two host frames <= 250 ms (half the watchdog);
 - setpoint timing (``setpoint_timing.py``, over a pty): SET on the wire - due time;
   target p99 <= 5 ms;
 - session cost (``session_cost.py``): ``tens start`` CPU per minute and peak RSS; targets
@@ -40,6 +42,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import busy_session
 import codec_throughput
 import host_loss
 import session_cost
@@ -67,7 +70,8 @@ class Settings:
 
     stop_trials: int
     loss_trials: int
-    busy_session_min: float
+    busy_session_min: float  #: per busy session (2, 4 and 8 burners)
+    busy_baseline_min: float  #: the session with no burners
     setpoint_s: int
     cost_s: float
     startup_runs: int
@@ -75,8 +79,10 @@ class Settings:
     codec_frames: int
 
 
-NORMAL = Settings(200, 20, 1.0, 60, 60.0, 10, 60, 50_000)
-QUICK = Settings(50, 3, 1.0, 10, 15.0, 3, 60, 10_000)
+NORMAL = Settings(200, 20, 1.0, 1.0, 60, 60.0, 10, 60, 50_000)
+QUICK = Settings(50, 3, 0.5, 0.5, 10, 15.0, 3, 60, 10_000)
+#: Burner counts of the busy sessions (2 = one per core of the reference machine).
+BUSY_BURNERS = [2, 4, 8]
 
 
 def machine() -> dict[str, str]:
@@ -126,7 +132,7 @@ def bench_stop(s: Settings) -> Result:
 
 
 def bench_host_loss(s: Settings) -> Result:
-    """kill -9 of a delivering host, idle and busy, then the busy session."""
+    """kill -9 of a delivering host, idle and busy."""
     rows: list[Row] = []
     raw: dict[str, Any] = {}
     for label, busy in (("idle", False), ("2 CPU burners", True)):
@@ -150,15 +156,32 @@ def bench_host_loss(s: Settings) -> Result:
             f"{max(seen) * 1_000:.1f} ms (median {statistics.median(seen) * 1_000:.1f})",
             base, target, at_most(max(seen), limit_s),
         ))  # fmt: skip
-    session = host_loss.busy_session(s.busy_session_min)
-    raw["busy_session"] = asdict(session)
-    ok = session.watchdog_trips == 0 and session.exit_code == 0 and session.reason == "completed"
-    rows.append(Row(
-        f"{s.busy_session_min:g}-min session, 2 CPU burners: watchdog trips",
-        f"{session.watchdog_trips} ({session.minutes:.2f} min run, exit {session.exit_code} "
-        f"{session.reason}; longest host frame gap {session.max_frame_gap_ms:.1f} ms)",
-        f"watchdog {session.watchdog_ms} ms", "0 trips", ok,
-    ))  # fmt: skip
+    return rows, raw
+
+
+def bench_busy(s: Settings) -> Result:
+    """Real-time sessions with 2, 4, 8 CPU burners against one with none."""
+    baseline, runs = busy_session.measure(
+        s.busy_session_min, BUSY_BURNERS, baseline_minutes=s.busy_baseline_min
+    )
+    base = (
+        f"0 burners ({baseline.minutes_run:.1f} min): longest {baseline.host_gap_max_ms:.1f} "
+        f"ms, p99 {baseline.host_gap_p99_ms:.1f}, {len(baseline.trips)} trips"
+    )
+    rows = []
+    for run in runs:
+        rows.append(Row(
+            f"busy session, {run.burners} CPU burners ({s.busy_session_min:g} min, watchdog "
+            f"{run.watchdog_ms} ms): trips (host's), longest / p99 gap between host frames",
+            f"{len(run.trips)} ({run.host_trips}); {run.host_gap_max_ms:.1f} / "
+            f"{run.host_gap_p99_ms:.1f} ms; exit {run.exit_code} {run.reason} after "
+            f"{run.minutes_run:.2f} min; simulator {run.sim_late_events}x late >= 100 ms",
+            base, f"0 trips, longest <= {busy_session.GAP_TARGET_MS:.0f} ms", run.met,
+        ))  # fmt: skip
+    raw = {
+        "conditions": busy_session.conditions(0),
+        "runs": [asdict(r) for r in (baseline, *runs)],
+    }
     return rows, raw
 
 
@@ -257,6 +280,7 @@ def bench_codec(s: Settings) -> Result:
 BENCHMARKS: list[tuple[str, Callable[[Settings], Result]]] = [
     ("stop latency", bench_stop),
     ("host loss", bench_host_loss),
+    ("busy sessions", bench_busy),
     ("setpoint timing", bench_setpoint),
     ("session cost", bench_cost),
     ("start-up", bench_startup),
@@ -285,13 +309,15 @@ def main() -> None:
     speed = parser.add_mutually_exclusive_group()
     speed.add_argument("--quick", action="store_true", help="fewer trials, shorter runs")
     speed.add_argument("--full", action="store_true", help="10-minute busy session")
-    parser.add_argument("--busy-session-min", type=float, help="busy session length (minutes)")
+    parser.add_argument(
+        "--busy-session-min", type=float, help="length of each busy session (minutes)"
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the results to FILE")
     args = parser.parse_args()
     settings = QUICK if args.quick else NORMAL
     minutes = args.busy_session_min
     if minutes is None:
-        minutes = 10.0 if args.full else 1.0
+        minutes = 10.0 if args.full else settings.busy_session_min
     settings = Settings(**{**asdict(settings), "busy_session_min": minutes})
 
     info = machine()

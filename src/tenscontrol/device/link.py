@@ -1,16 +1,29 @@
 """The protocol engine of the host side: sequence ids, pending requests, retries,
-heartbeats, telemetry, and detection of a failed link. It runs in exactly one thread (the
-port's owner); other threads only :meth:`LinkCore.submit` requests and wait on them.
+heartbeats, telemetry, and detection of a failed link.
+
+Two ways to run it; other threads only :meth:`LinkCore.submit` requests and wait on them:
+
+* one owner thread calls :meth:`LinkCore.service` (send, heartbeat, one read, expire) in a
+  loop; the manual pump of virtual-time runs does this;
+* a reader thread loops on :meth:`LinkCore.service_in` (reads and dispatches) and a writer
+  thread on :meth:`LinkCore.service_out` and :meth:`LinkCore.wait_for_work` (requests,
+  heartbeats, expiries), after :meth:`LinkCore.enable_wakeups`. The writer never touches
+  the port's input, so a heartbeat never waits behind a read: on Linux a ``select`` or
+  ``read`` on a tty with no input yet waits, uninterruptibly, for the kernel worker that
+  moves received bytes into the line discipline (``n_tty_poll`` -> ``flush_work``), and
+  that worker is an ordinary task any busy process can keep off the CPU (measured: the I/O
+  thread stuck there for 10-50 ms at a time with four CPU burners on two cores).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import select
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-
-import serial
 
 from tenscontrol.clock import Clock
 from tenscontrol.device.state import DeviceEvent, LinkFailed, LinkStats, Subscriber, TelemetrySample
@@ -18,6 +31,7 @@ from tenscontrol.errors import (
     DeviceFault,
     DeviceRebooted,
     DeviceTimeout,
+    HostStarved,
     LinkTooNoisy,
     PortLost,
     ProtocolError,
@@ -37,6 +51,7 @@ from tenscontrol.protocol import (
     Message,
     MsgType,
     Nak,
+    Start,
     Stop,
     Telemetry,
     decode_message,
@@ -45,7 +60,7 @@ from tenscontrol.protocol import (
     encode_payload,
     message_type,
 )
-from tenscontrol.transport.ports import Port
+from tenscontrol.transport.ports import PORT_ERRORS, Port
 from tenscontrol.transport.trace import FrameTracer
 
 log = logging.getLogger(__name__)
@@ -60,6 +75,15 @@ SILENCE_LIMIT_S = 1.0
 #: beat, six span more than the 500 ms watchdog, and on a link losing 5 % of frames six in
 #: a row happen about once in 3,000 hours of use, where three happen every half hour.
 HEARTBEAT_MISSES = 6
+#: Shortest read wait when the next heartbeat or deadline is nearer than the port's
+#: timeout, seconds: the same floor as the manual pump's, so virtual time always moves.
+MIN_READ_WAIT_S = 0.0005
+#: How far back a watchdog trip looks for a gap between this host's own frames, seconds:
+#: the telemetry that reports the trip arrives within a few frames of it.
+STARVED_LOOKBACK_S = 2.0
+#: Gaps between sent frames longer than this (s) are kept for that look back (rare: the
+#: heartbeat sends a frame every 100 ms).
+_LONG_GAP_S = 0.25
 _NEVER = float("inf")
 #: The fault bits the telemetry check looks at, as plain ints (no flag arithmetic per frame).
 _HOST_LOST = int(Fault.HOST_LOST)
@@ -84,7 +108,8 @@ class Pending:
 
 
 class LinkCore:
-    """Owns the decoder and the table of pending requests. Not a thread itself."""
+    """Owns the decoder and the table of pending requests. Not a thread itself: run by one
+    owner thread (:meth:`service`) or by a reader and a writer thread (see the module)."""
 
     def __init__(
         self,
@@ -118,8 +143,18 @@ class LinkCore:
         self._subscribers: tuple[Subscriber, ...] = ()
         self._last_sent = clock.monotonic()
         self._last_frame = clock.monotonic()
+        #: The watchdog asked for in the last START sent (s), for telling a host that did
+        #: not run (HostStarved) from a link or device problem when the watchdog trips.
+        self._watchdog_s: float | None = None
+        #: Longest gap between two frames sent while the link was sound, seconds.
+        self.longest_send_gap_s = 0.0
+        self._long_gaps: deque[tuple[float, float]] = deque()  # (ended at, gap) in seconds
         self._heartbeat_misses = 0
         self._telemetry_seq: int | None = None
+        # Wakes a writer thread in wait_for_work(): a pipe, because submit() may run in a
+        # signal handler, which must not take a lock the interrupted code may hold.
+        self._wake_r: int | None = None
+        self._wake_w: int | None = None
 
     # --- called from any thread ------------------------------------------------------
     def submit(
@@ -135,7 +170,16 @@ class LinkCore:
                 return pending
             pending = self._numbered(message, retriable, timeout_s)
             (self._priority if priority else self._outbox).append(pending)
-            return pending
+        self.wake()
+        return pending
+
+    def wake(self) -> None:
+        """Wake the writer thread now (any thread, or a signal handler; no-op without
+        :meth:`enable_wakeups`)."""
+        fd = self._wake_w
+        if fd is not None:
+            with contextlib.suppress(OSError):  # full: a wake-up is pending; closed: done
+                os.write(fd, b"\x00")
 
     def _numbered(self, message: Message, retriable: bool, timeout_s: float) -> Pending:
         with self._lock:
@@ -156,19 +200,74 @@ class LinkCore:
                 subscribers.remove(callback)
                 self._subscribers = tuple(subscribers)
 
+    def enable_wakeups(self) -> None:
+        """Before a writer thread starts: let :meth:`submit` wake :meth:`wait_for_work`."""
+        if self._wake_w is None:
+            self._wake_r, self._wake_w = os.pipe()
+            for fd in (self._wake_r, self._wake_w):
+                os.set_blocking(fd, False)
+
+    def close(self) -> None:
+        """Release the wake-up pipe once no thread runs the link any more. Idempotent."""
+        fds, self._wake_r, self._wake_w = (self._wake_r, self._wake_w), None, None
+        for fd in fds:
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
     # --- owner thread only ------------------------------------------------------------
     def service(self) -> None:
         """Send what is queued, keep the heartbeat, read and dispatch what arrived (one
-        port read, bounded by the port's timeout), expire deadlines."""
+        port read, bounded by the port's timeout and by the next heartbeat or deadline),
+        expire deadlines."""
         if self.failure is not None and self.port_lost:
             return
         try:
             self._send_queued()
             self._heartbeat_if_due()
-            self._read()
-        except (serial.SerialException, OSError) as error:
-            self.fail(PortLost(f"the port went away: {error}", hint="was the device unplugged?"))
+            self._read(until_due=True)
+        except PORT_ERRORS as error:
+            self._port_error(error)
         self._expire()
+
+    # --- reader and writer threads ------------------------------------------------------
+    def service_in(self) -> None:
+        """Reader thread: one port read (bounded by the port's timeout) and dispatch."""
+        if self.port_lost:
+            return
+        try:
+            self._read(until_due=False)
+        except PORT_ERRORS as error:
+            self._port_error(error)
+
+    def service_out(self) -> None:
+        """Writer thread: send what is queued, keep the heartbeat, expire deadlines. Never
+        reads the port."""
+        if self.port_lost:
+            return
+        try:
+            self._send_queued()
+            self._heartbeat_if_due()
+        except PORT_ERRORS as error:
+            self._port_error(error)
+        self._expire()
+
+    def wait_for_work(self, longest_s: float) -> None:
+        """Writer thread: wait until a request is submitted, the next heartbeat or deadline
+        falls due, or ``longest_s`` seconds pass (real time)."""
+        fd = self._wake_r
+        if fd is None:
+            raise RuntimeError("enable_wakeups() first")
+        wait = min(longest_s, self.next_wakeup() - self.clock.monotonic())
+        if wait > 0:
+            with contextlib.suppress(OSError):  # closed under us while closing
+                select.select([fd], [], [], wait)
+        with contextlib.suppress(OSError):  # BlockingIOError once drained
+            while os.read(fd, 256):
+                pass
+
+    def _port_error(self, error: BaseException) -> None:
+        self.fail(PortLost(f"the port went away: {error}", hint="was the device unplugged?"))
 
     @property
     def port_lost(self) -> bool:
@@ -253,7 +352,11 @@ class LinkCore:
         with self._lock:
             self._pending[pending.seq] = pending
         self.port.write(pending.wire)
+        if self.failure is None:
+            self._note_gap(now - self._last_sent, now)
         self._last_sent = now
+        if isinstance(pending.message, Start):
+            self._watchdog_s = pending.message.watchdog_ms / 1_000
         self.stats.frames_out += 1
         if self.tracer:
             self.tracer.record(">", pending.wire, _frame_of(pending))
@@ -267,10 +370,26 @@ class LinkCore:
         # lost frame must not silence the host for a whole request timeout.
         self._transmit(self._numbered(Heartbeat(), retriable=False, timeout_s=0.25))
 
-    def _read(self) -> None:
-        data = self.port.read(max(1, self.port.in_waiting))
-        if data and (more := self.port.in_waiting):
-            data += self.port.read(more)  # the rest of a frame that began arriving
+    def _note_gap(self, gap: float, now: float) -> None:
+        """Keep the longest gap between sent frames, and the recent long ones (``gap`` in
+        seconds, ended at clock time ``now``)."""
+        if gap > self.longest_send_gap_s:
+            self.longest_send_gap_s = gap
+        if gap > _LONG_GAP_S:
+            self._long_gaps.append((now, gap))
+            while self._long_gaps and self._long_gaps[0][0] < now - STARVED_LOOKBACK_S:
+                self._long_gaps.popleft()
+
+    def _recent_send_gap(self) -> float:
+        """Longest gap (s) between two frames sent in the last :data:`STARVED_LOOKBACK_S`,
+        counting the time since the last one."""
+        now = self.clock.monotonic()
+        gaps = tuple(self._long_gaps)  # one C-level copy: the writer thread may append
+        recent = [gap for end, gap in gaps if end >= now - STARVED_LOOKBACK_S]
+        return max([now - self._last_sent, *recent])
+
+    def _read(self, *, until_due: bool) -> None:
+        data = self._read_some(until_due=until_due)
         if not data:
             if self.established and self.clock.monotonic() - self._last_frame > SILENCE_LIMIT_S:
                 self.fail(
@@ -290,6 +409,34 @@ class LinkCore:
                 continue
             self._last_frame = self.clock.monotonic()
             self._dispatch(item)
+
+    def _read_some(self, *, until_due: bool) -> bytes:
+        """What the port has, waiting for it at most the port's timeout and, if
+        ``until_due``, at most until the next heartbeat or deadline falls due.
+
+        The second bound is for a single owner thread reading with a fixed timeout (50 ms):
+        without it a heartbeat due just after a read began went out when that read
+        returned, up to 50 ms late (gaps between frames of 150 ms where 100 ms was meant,
+        measured over a pty).
+        """
+        port = self.port
+        timeout = port.timeout
+        wait = _NEVER
+        if until_due:
+            wait = max(self.next_wakeup() - self.clock.monotonic(), MIN_READ_WAIT_S)
+        if waiting := port.in_waiting:
+            data = port.read(waiting)
+        elif wait >= (_NEVER if timeout is None else timeout):
+            data = port.read(1)
+        else:
+            port.timeout = wait  # pyserial: no tcsetattr when only the timeout changes
+            try:
+                data = port.read(1)
+            finally:
+                port.timeout = timeout
+        if data and (more := port.in_waiting):
+            data += port.read(more)  # the rest of a frame that began arriving
+        return data
 
     def _check_noise(self) -> None:
         dropped, _total = self.stats.recent_error_count()
@@ -333,9 +480,9 @@ class LinkCore:
                 log.debug("response seq=%d matches no request (late or stale)", seq)
                 return
             del self._pending[seq]
+            if isinstance(pending.message, Heartbeat):
+                self._heartbeat_misses = 0  # under the lock: the writer thread counts misses
         self.stats.rtt(self.clock.monotonic() - pending.sent_at)
-        if isinstance(pending.message, Heartbeat):
-            self._heartbeat_misses = 0
         pending.response = message
         pending.done.set()
 
@@ -350,16 +497,30 @@ class LinkCore:
         self.latest = sample
         faults = int(telemetry.faults) if self.armed else 0
         if faults & _HOST_LOST:
-            self.fail(
-                WatchdogTripped(
-                    "the device's watchdog expired: it stopped hearing this host; output is 0",
-                    hint="the computer may be overloaded, or the link unreliable",
-                )
-            )
+            self.fail(self._watchdog_error())
         elif faults & _FATAL:
             names = tuple(f.name or "" for f in Fault if f & FATAL_FAULTS & telemetry.faults)
             self.fail(DeviceFault(f"the device latched {', '.join(names)}", faults=names))
         self._notify(self._subscribers, sample)
+
+    def _watchdog_error(self) -> WatchdogTripped:
+        """The device reported HOST_LOST: :class:`HostStarved` when this host itself sent
+        nothing for a watchdog period just before (it did not get to run), otherwise
+        :class:`WatchdogTripped` (frames were sent in time: lost on the way, or late)."""
+        gap = self._recent_send_gap()
+        gap_ms = round(gap * 1_000)
+        if self._watchdog_s is not None and gap >= self._watchdog_s:
+            return HostStarved(
+                f"the device's watchdog expired: this computer did not run the controller "
+                f"for {gap_ms} ms (watchdog {self._watchdog_s * 1_000:.0f} ms); output is 0",
+                gap_ms=gap_ms,
+                hint="the computer was overloaded or suspended; close other programs",
+            )
+        return WatchdogTripped(
+            f"the device's watchdog expired: it stopped hearing this host (longest gap "
+            f"between frames sent {gap_ms} ms); output is 0",
+            hint="the computer may be overloaded, or the link unreliable",
+        )
 
     def _notify(self, subscribers: tuple[Subscriber, ...], event: DeviceEvent) -> None:
         for callback in subscribers:
@@ -391,8 +552,8 @@ class LinkCore:
             self.stats.retries += 1
             try:
                 self._transmit(pending)
-            except (serial.SerialException, OSError) as error:
-                self.fail(PortLost(f"the port went away: {error}"))
+            except PORT_ERRORS as error:
+                self._port_error(error)
         if self._heartbeat_misses >= HEARTBEAT_MISSES:
             self.fail(DeviceTimeout(f"{HEARTBEAT_MISSES} heartbeats in a row went unanswered"))
 

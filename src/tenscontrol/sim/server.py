@@ -15,6 +15,17 @@ so its timing does not depend on how promptly the thread wakes. Tests may look a
   at a time (a second connection is closed at once). ``port`` is ``socket://host:port``.
 
 ``unplug_at`` closes the pty / the sockets and stops serving, as a vanished USB port would.
+
+A real device's firmware runs in real time; this thread runs when the machine lets it, and
+bytes the host wrote wait in the pty or socket until it does. A starved simulator therefore
+stamps host frames late and may report a watchdog trip the host did not cause (on Linux
+a pty's bytes also wait for a kernel worker before ``select`` sees them). So the thread
+measures itself (:attr:`SimServer.timing`, a :class:`ServeTiming`): how late each wake-up
+came against the time it asked ``select`` to return by, and how far apart host bytes
+arrived while the watchdog was armed. With ``--log``, the rare bad ones are logged too:
+a wake-up :data:`LATE_EVENT_S` or more late as ``late`` (``late_ms``; it should have run
+at ``t - late_ms``), before anything it then does, and host bytes :data:`GAP_EVENT_S` or
+more after the previous ones as ``host_gap`` (``gap_ms``, as this thread saw it).
 """
 
 from __future__ import annotations
@@ -32,12 +43,91 @@ import tty
 from tenscontrol.clock import Clock, RealClock
 from tenscontrol.errors import UserInputError
 from tenscontrol.sim.device import SimulatedDevice
+from tenscontrol.sim.eventlog import EventLog
 from tenscontrol.sim.faults import SimOptions
 from tenscontrol.sim.model import DeviceModel
 
 #: Longest the server thread sleeps without looking at the device, seconds.
 MAX_WAIT_S = 0.5
 _CHUNK = 4096
+#: A wake-up of the serving thread this late (seconds) is logged as a ``late`` event: long
+#: enough to matter against a 500 ms watchdog, rare enough to keep the log small.
+LATE_EVENT_S = 0.1
+#: Host bytes this long (seconds) after the previous ones, with the watchdog armed, are
+#: logged as a ``host_gap`` event: half the default watchdog, 2.5 heartbeat periods.
+GAP_EVENT_S = 0.25
+#: Histogram buckets of :class:`ServeTiming`: 1 ms each, the last one for anything longer.
+_BUCKETS_MS = 2_000
+
+
+class _Histogram:
+    """Durations in 1 ms buckets (fixed size, so hours of serving cost no memory)."""
+
+    def __init__(self) -> None:
+        self.counts = [0] * (_BUCKETS_MS + 1)
+        self.n = 0
+        self.max_s = 0.0
+
+    def add(self, seconds: float) -> None:
+        """Count one duration (seconds; negative counts as 0)."""
+        seconds = max(seconds, 0.0)
+        self.counts[min(int(seconds * 1_000), _BUCKETS_MS)] += 1
+        self.n += 1
+        self.max_s = max(self.max_s, seconds)
+
+    def percentile_ms(self, fraction: float) -> float | None:
+        """Upper edge (ms) of the bucket holding the ``fraction`` quantile; None if empty."""
+        if not self.n:
+            return None
+        rank = fraction * self.n
+        seen = 0
+        for ms, count in enumerate(self.counts):
+            seen += count
+            if seen >= rank and count:
+                return float(min(ms + 1, round(self.max_s * 1_000, 1)))
+        return round(self.max_s * 1_000, 1)
+
+    def summary(self, name: str) -> dict[str, object]:
+        """``{name}_n``, ``_max_ms``, ``_p99_ms``, ``_over_100ms`` (durations > 100 ms)."""
+        return {
+            f"{name}_n": self.n,
+            f"{name}_max_ms": round(self.max_s * 1_000, 1),
+            f"{name}_p99_ms": self.percentile_ms(0.99),
+            f"{name}_over_100ms": sum(self.counts[101:]),
+        }
+
+
+class ServeTiming:
+    """How promptly the serving thread ran, and the gaps between host bytes it saw.
+
+    ``late``: per wake-up, how long after the time it asked ``select`` to return by it got
+    to run (0 when woken early by input: then its delay is unknown). ``host_gap``: seconds
+    between two reads that got host bytes, while the device's watchdog was armed (the
+    host's frame gaps as the device saw them, simulator delays included). Times are the
+    server clock's seconds.
+    """
+
+    def __init__(self) -> None:
+        self.late = _Histogram()
+        self.host_gap = _Histogram()
+        self._last_host: float | None = None
+
+    def woke(self, late_s: float) -> None:
+        """One wake-up, ``late_s`` seconds after it was due (<= 0: on time)."""
+        self.late.add(late_s)
+
+    def host_bytes(self, at: float, *, armed: bool) -> float | None:
+        """Host bytes read at ``at``; ``armed``: the watchdog runs once they are handled.
+        Returns the gap since the previous ones (s), if the watchdog ran meanwhile."""
+        gap = None if self._last_host is None else at - self._last_host
+        if gap is not None:
+            self.host_gap.add(gap)
+        self._last_host = at if armed else None
+        return gap
+
+    def summary(self) -> dict[str, object]:
+        """Both histograms' figures as one flat dict (for the ``serve_stats`` event)."""
+        return {**self.late.summary("late"), **self.host_gap.summary("host_gap")}
 
 
 class SimServer(abc.ABC):
@@ -46,7 +136,11 @@ class SimServer(abc.ABC):
     def __init__(self, options: SimOptions, clock: Clock | None = None) -> None:
         self.clock: Clock = clock if clock is not None else RealClock()
         self.lock = threading.Lock()
-        self.device = SimulatedDevice(options, self.clock)
+        # The server owns the event log (the device writes its events to it too), so its
+        # own ``late`` and ``host_gap`` lines go to the same file, in order.
+        self._log = EventLog(options.log, self.clock) if options.log is not None else None
+        self.device = SimulatedDevice(options, self.clock, sink=self._log)
+        self.timing = ServeTiming()
         self.unplugged = threading.Event()
         self.stopped = threading.Event()
         self.bytes_dropped = 0
@@ -83,6 +177,8 @@ class SimServer(abc.ABC):
                 os.close(fd)
         with self.lock:
             self.device.close()
+            if self._log is not None:
+                self._log.close()
 
     def __enter__(self) -> SimServer:
         self.start()
@@ -107,18 +203,39 @@ class SimServer(abc.ABC):
                     self._send(out)
                 timeout = min(max(wait, 0.0), MAX_WAIT_S)
                 fds = [self._wake_r, *self._read_fds()]
+                due = self.clock.monotonic() + timeout
                 readable, _, _ = select.select(fds, [], [], timeout)
                 if self._wake_r in readable:
                     return
+                self._woke(due, input_ready=bool(readable))
                 for fd in readable:
                     data = self._receive(fd)
                     if data:
                         with self.lock:
-                            reply = self.device.host_write(data, self.clock.monotonic())
+                            now = self.clock.monotonic()
+                            reply = self.device.host_write(data, now)
+                            armed = self.model.watchdog_ms is not None
+                            self._host_bytes(now, armed=armed)
                         if reply:
                             self._send(reply)
         finally:
             self.stopped.set()
+
+    def _woke(self, due: float, *, input_ready: bool) -> None:
+        """Account for one wake-up that ``select`` should have ended by ``due``."""
+        now = self.clock.monotonic()
+        late = now - due
+        self.timing.woke(late)
+        if late >= LATE_EVENT_S and self._log is not None:
+            # Logged before the late look at the device: a ``watchdog`` line stamped between
+            # ``t - late_ms`` and ``t`` may be this simulator's delay, not the host's.
+            self._log.record(now, "late", late_ms=round(late * 1_000, 1), input_waiting=input_ready)
+
+    def _host_bytes(self, now: float, *, armed: bool) -> None:
+        """Account for host bytes read at ``now`` (caller holds the lock)."""
+        gap = self.timing.host_bytes(now, armed=armed)
+        if gap is not None and gap >= GAP_EVENT_S and self._log is not None:
+            self._log.record(now, "host_gap", gap_ms=round(gap * 1_000, 1))
 
     # --- subclass hooks --------------------------------------------------------------------
     @abc.abstractmethod
