@@ -15,6 +15,7 @@ import fcntl
 import os
 import signal
 import subprocess
+import sys
 import termios
 import time
 from pathlib import Path
@@ -241,3 +242,42 @@ def test_closing_the_terminal_is_a_stop_path(tmp_path: Path, controlling: bool, 
     else:
         assert record.reason == "stream_lost"
         assert record.summary["stream"] in ("stdout", "stderr", "terminal")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_stdout_on_a_full_disk_starts_nothing(tmp_path: Path) -> None:
+    """stdout redirected to a full disk (``/dev/full``: every write fails with ENOSPC) is
+    seen when the plan is written: nothing starts, one error line, exit 1, no log."""
+    home = tmp_path / "home"
+    with Path("/dev/full").open("w") as full:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tenscontrol.cli",
+                "start",
+                "--profile",
+                "low-back",
+                "--simulate",
+                "--intensity",
+                "20",
+                "--speed",
+                "20",
+                "--duration",
+                "1m",
+                "--yes",
+                "--json",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(home),
+            timeout=DEADLINE_S,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines() == [
+        "error: stdout is gone (ENOSPC: No space left on device): nothing was started"
+    ]
+    assert not list(home.glob("sessions/*.jsonl"))
