@@ -11,17 +11,21 @@ import time
 import pytest
 
 from tenscontrol.clock import VirtualClock
-from tenscontrol.device.link import LinkCore
-from tenscontrol.errors import HostStarved, WatchdogTripped
+from tenscontrol.device.link import NOISE_MAX_DROPPED, LinkCore
+from tenscontrol.device.state import NOISE_WINDOW_FRAMES
+from tenscontrol.errors import HostStarved, LinkTooNoisy, WatchdogTripped
 from tenscontrol.protocol import (
+    PROTOCOL_MAJOR,
     Ack,
     DeviceState,
     Fault,
     FrameDecoder,
     Heartbeat,
+    MsgType,
     Start,
     Telemetry,
     decode_message,
+    encode_frame,
     encode_message,
     message_type,
 )
@@ -188,3 +192,20 @@ def test_a_trip_after_this_host_went_quiet_is_host_starved() -> None:
     assert isinstance(core.failure, HostStarved)
     assert core.failure.gap_ms >= 700
     assert core.longest_send_gap_s >= 0.7
+
+
+def test_frames_in_another_protocol_version_count_towards_a_noisy_link() -> None:
+    """A frame whose version byte is not the negotiated one is unusable on this link: it
+    counts as dropped and, many of them, fail the link as too noisy, like corrupt frames."""
+    core, port, _clock = link()
+    core.established = True
+    alien = encode_frame(PROTOCOL_MAJOR + 1, int(MsgType.TELEMETRY), 1, b"")
+    for _ in range(NOISE_MAX_DROPPED - 1):
+        port.arrive(alien)
+        core.service_in()
+    assert core.stats.frame_errors == NOISE_MAX_DROPPED - 1
+    assert core.failure is None
+    port.arrive(alien)
+    core.service_in()
+    assert isinstance(core.failure, LinkTooNoisy)
+    assert f"of the last {NOISE_WINDOW_FRAMES} frames" in str(core.failure)

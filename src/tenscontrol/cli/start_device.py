@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import threading
 import time
 
 from tenscontrol import sim
-from tenscontrol.device import TensDevice
+from tenscontrol.device import RECOMMENDED_SWITCH_INTERVAL_S, TensDevice
 from tenscontrol.errors import PortError, UserInputError
 from tenscontrol.transport import FrameTracer, open_port
 from tenscontrol.transport.discovery import list_serial_ports
@@ -122,6 +123,10 @@ def open_device(
     port: str | None, *, simulate: bool, speed: float | None, tracer: FrameTracer | None
 ) -> OpenedDevice:
     """Open and connect the device ``tens start`` runs on (output 0 once connected)."""
+    # The live view, the printer threads and the engine share the GIL with the driver's
+    # I/O threads: hand it over often enough that a heartbeat is never held up (see
+    # RECOMMENDED_SWITCH_INTERVAL_S). Process-wide, and only ever lowered.
+    sys.setswitchinterval(min(sys.getswitchinterval(), RECOMMENDED_SWITCH_INTERVAL_S))
     if not simulate:
         url = choose_port(port)
         return OpenedDevice(TensDevice.open(url, tracer=tracer), url)

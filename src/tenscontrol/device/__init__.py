@@ -1,6 +1,6 @@
 """The host-side driver: :class:`TensDevice` over any port (device path, sim://, socket://)."""
 
-from tenscontrol.device.driver import TensDevice
+from tenscontrol.device.driver import RECOMMENDED_SWITCH_INTERVAL_S, TensDevice
 from tenscontrol.device.state import (
     DeviceEvent,
     DeviceInfo,
@@ -9,4 +9,12 @@ from tenscontrol.device.state import (
     TelemetrySample,
 )
 
-__all__ = ["DeviceEvent", "DeviceInfo", "LinkFailed", "LinkStats", "TelemetrySample", "TensDevice"]
+__all__ = [
+    "RECOMMENDED_SWITCH_INTERVAL_S",
+    "DeviceEvent",
+    "DeviceInfo",
+    "LinkFailed",
+    "LinkStats",
+    "TelemetrySample",
+    "TensDevice",
+]

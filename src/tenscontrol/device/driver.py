@@ -1,17 +1,25 @@
 """``TensDevice``: the host side of the protocol as a library a script or the session
 engine uses directly. Connect, start channels, stream setpoints, read telemetry, stop.
 
-One owner of the port: in threaded mode (real time) a single I/O thread reads frames,
-sends queued requests, and keeps the heartbeat going; callers never send heartbeats. In
-manual mode (virtual time, deterministic tests) there is no thread: every call pumps the
-link itself and :meth:`TensDevice.wait` lets time pass.
+In threaded mode (real time) two I/O threads run the link: ``tens-io-in`` reads and
+dispatches frames, ``tens-io-out`` sends queued requests and keeps the heartbeat going, so
+a heartbeat never waits behind a read (see :mod:`tenscontrol.device.link`); callers never
+send heartbeats. In manual mode (virtual time, deterministic tests) there is no thread:
+every call pumps the link itself and :meth:`TensDevice.wait` lets time pass.
+
+Either way, :meth:`TensDevice.wait` is the one way to wait for the device: it returns when
+the time is up, when ``until()`` holds after a frame was handled, or when
+:meth:`TensDevice.interrupt_wait` is called (any thread, or a signal handler).
+
+The driver leaves the interpreter's GIL switch interval alone: an application that runs
+CPU-bound threads beside a threaded device should lower it (see
+:data:`RECOMMENDED_SWITCH_INTERVAL_S`); the ``tens`` command does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -20,7 +28,8 @@ import serial
 
 from tenscontrol import hard_limits
 from tenscontrol.clock import Clock, RealClock
-from tenscontrol.device.link import LinkCore, Pending
+from tenscontrol.device.link import LinkCore
+from tenscontrol.device.requests import Pending
 from tenscontrol.device.state import (
     DeviceInfo,
     LinkStats,
@@ -54,6 +63,7 @@ from tenscontrol.protocol import (
 from tenscontrol.protocol.constants import NAK_TEXT
 from tenscontrol.transport.ports import PORT_ERRORS, Port, open_port
 from tenscontrol.transport.trace import FrameTracer
+from tenscontrol.waker import Waker
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +71,16 @@ log = logging.getLogger(__name__)
 DEFAULT_WATCHDOG_MS = 500
 DEFAULT_HEARTBEAT_S = 0.1
 DEFAULT_REQUEST_TIMEOUT_S = 0.25
-#: Longest wait for the I/O thread to end when closing, seconds.
+#: Longest wait for each I/O thread to end when closing, seconds.
 JOIN_TIMEOUT_S = 2.0
-#: Longest a thread holds the GIL while the I/O thread wants it, seconds.
-GIL_SWITCH_INTERVAL_S = 0.001
+#: Longest wait of the writer thread when nothing is due, seconds (it re-checks closing).
+WRITER_IDLE_S = 0.05
+#: The GIL switch interval (s) an application running CPU-bound threads beside a threaded
+#: device should set with :func:`sys.setswitchinterval`. CPython hands the GIL back to a
+#: thread waking from I/O only every switch interval (5 ms by default), and the I/O threads
+#: wake several times per heartbeat: heartbeats were measured 740 ms apart with two busy
+#: threads, enough to trip a 500 ms watchdog; at 1 ms they stay under 200 ms.
+RECOMMENDED_SWITCH_INTERVAL_S = 0.001
 
 
 class TensDevice:
@@ -106,16 +122,16 @@ class TensDevice:
         )
         self._closing = threading.Event()
         self._closed = False
-        self._thread: threading.Thread | None = None
+        self._threads: tuple[threading.Thread, ...] = ()
         self._can_cancel = hasattr(port, "cancel_read")
+        # Wakes wait(): set after each batch of frames handled, on a failure, and by
+        # interrupt_wait(). A socket pair, because a signal handler may call it.
+        self._activity = Waker() if threaded else None
         if threaded:
+            # The reader's longest wait: how soon it notices closing (cancel_read ends a
+            # wait at once where the port has it).
             port.timeout = 0.05 if self._can_cancel else 0.005
-            # With CPU-bound threads in the process, CPython hands the GIL back to a thread
-            # waking from I/O only every switch interval (5 ms by default), and the I/O
-            # thread wakes several times per heartbeat: heartbeats were measured 740 ms
-            # apart with two busy threads, enough to trip a 500 ms watchdog. 1 ms keeps
-            # them under 200 ms. Process-wide, and only ever lowered.
-            sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
+            self._core.on_activity = self._activity.wake if self._activity else None
 
     # --- opening -----------------------------------------------------------------------
     @classmethod
@@ -149,8 +165,13 @@ class TensDevice:
                 f"the port went away while connecting: {error}", hint="was the device unplugged?"
             ) from None
         if self.threaded:
-            self._thread = threading.Thread(target=self._run, name="tens-io", daemon=True)
-            self._thread.start()
+            self._core.enable_wakeups()
+            self._threads = (
+                threading.Thread(target=self._run_reader, name="tens-io-in", daemon=True),
+                threading.Thread(target=self._run_writer, name="tens-io-out", daemon=True),
+            )
+            for thread in self._threads:
+                thread.start()
         response = self._request(
             Hello(PROTOCOL_MAJOR, PROTOCOL_MAJOR), retriable=True, timeout_s=0.3
         )
@@ -225,13 +246,20 @@ class TensDevice:
         """Let ``seconds`` pass on the device clock, keeping the link alive, then raise the
         link's failure if it has one.
 
-        ``until`` (manual mode only): return as soon as it is true, checked after each
-        frame handled (e.g. "a telemetry event is waiting"), so the caller reacts at the
-        frame's instant instead of at the end of the wait.
+        ``until``: return as soon as it is true, checked after each batch of frames handled
+        (e.g. "a telemetry event is waiting") and after each :meth:`interrupt_wait`, so the
+        caller reacts at the frame's instant instead of at the end of the wait. The same in
+        both modes; in manual mode the wait pumps the link itself. Without ``until``, a
+        threaded wait returns early only when the link fails.
         """
         deadline = self.clock.monotonic() + seconds
-        if self.threaded and isinstance(self.clock, RealClock):
-            self._core.failed.wait(max(0.0, seconds))  # returns early if the link fails
+        activity = self._activity
+        if activity is not None and isinstance(self.clock, RealClock):
+            while not self._core.failed.is_set() and not (until is not None and until()):
+                left = deadline - self.clock.monotonic()
+                if left <= 0:
+                    break
+                activity.wait(left)
         elif self.threaded:
             self.clock.sleep_until(deadline)
         else:
@@ -240,6 +268,13 @@ class TensDevice:
                 if until is not None and until():
                     break
         self.check()
+
+    def interrupt_wait(self) -> None:
+        """Make a :meth:`wait` in progress look at its ``until`` now (any thread, or a
+        signal handler). In manual mode the wait runs in the caller's own thread and looks
+        after every frame anyway: nothing to do."""
+        if self._activity is not None:
+            self._activity.wake()
 
     def check(self) -> None:
         """Raise the link's failure (port lost, reboot, watchdog, fault, noise), if any."""
@@ -285,16 +320,26 @@ class TensDevice:
         finally:
             self._closing.set()
             self._wake()
-            thread = self._thread
-            if thread is not None and thread is not threading.current_thread():
-                thread.join(timeout=JOIN_TIMEOUT_S)
-                if thread.is_alive():  # reported, never hidden: the port closes under it
-                    log.error(
-                        "the I/O thread did not end within %.0f s; closing the port anyway",
-                        JOIN_TIMEOUT_S,
-                    )
+            stuck = [thread.name for thread in self._threads if not self._joined(thread)]
+            if stuck:  # reported, never hidden: the port closes under them
+                log.error(
+                    "the I/O thread(s) %s did not end within %.0f s; closing the port anyway",
+                    ", ".join(stuck),
+                    JOIN_TIMEOUT_S,
+                )
             with contextlib.suppress(*PORT_ERRORS):
                 self._core.port.close()
+            if not stuck:
+                self._core.close()
+            if self._activity is not None and not stuck:
+                self._activity.close()
+
+    @staticmethod
+    def _joined(thread: threading.Thread) -> bool:
+        """Join ``thread`` (not the calling one); True if it ended."""
+        if thread is not threading.current_thread():
+            thread.join(timeout=JOIN_TIMEOUT_S)
+        return not thread.is_alive() or thread is threading.current_thread()
 
     def __enter__(self) -> TensDevice:
         return self
@@ -349,18 +394,35 @@ class TensDevice:
         self._core.service()
 
     def _wake(self) -> None:
-        if self.threaded and self._can_cancel and self._thread is not None:
+        """Wake the writer for a request just queued; when closing, end the reader's wait."""
+        self._core.wake()
+        if self._closing.is_set() and self._can_cancel and self._threads:
             with contextlib.suppress(OSError, TypeError, serial.SerialException):
                 self._core.port.cancel_read()  # type: ignore[attr-defined]
 
-    def _run(self) -> None:
+    def _run_reader(self) -> None:
+        core = self._core
         try:
-            while not self._closing.is_set() and not self._core.port_lost:
-                self._core.service()
+            while not self._closing.is_set() and not core.port_lost:
+                core.service_in()
         except Exception as error:  # a bug fails the link loudly, never ends the thread silently
-            log.exception("the I/O thread failed")
-            what = f"{type(error).__name__}: {error}"
-            self._core.fail(DeviceError(f"the I/O thread failed: {what}"))
+            self._thread_failed("reader", error)
+
+    def _run_writer(self) -> None:
+        core = self._core
+        try:
+            while not self._closing.is_set() and not core.port_lost:
+                core.service_out()
+                core.wait_for_work(WRITER_IDLE_S)
+            core.service_out()  # a STOP queued while closing still goes out
+        except Exception as error:
+            self._thread_failed("writer", error)
+
+    def _thread_failed(self, which: str, error: Exception) -> None:
+        log.exception("the I/O %s thread failed", which)
+        self._core.fail(
+            DeviceError(f"the I/O {which} thread failed: {type(error).__name__}: {error}")
+        )
 
     def _mismatch(self, request: Message, ack: Ack) -> None:
         error = ProtocolError(f"the device applied {ack.applied!r} for {request!r}; output stopped")

@@ -1,55 +1,65 @@
-"""The protocol engine of the host side: sequence ids, pending requests, retries,
-heartbeats, telemetry, and detection of a failed link.
+"""The owner of the port: sends what the request table hands out, keeps the heartbeat,
+reads and dispatches frames, and notices a failed link.
 
-Two ways to run it; other threads only :meth:`LinkCore.submit` requests and wait on them:
+The bookkeeping lives elsewhere, pure: :class:`~tenscontrol.device.requests.RequestTable`
+(sequence ids, queues, retries, expiry) and
+:class:`~tenscontrol.device.telemetry_monitor.TelemetryMonitor` (lost frames, faults that
+end the link). Two ways to run a link; other threads only :meth:`LinkCore.submit` requests
+and wait on them:
 
 * one owner thread calls :meth:`LinkCore.service` (send, heartbeat, one read, expire) in a
   loop; the manual pump of virtual-time runs does this;
 * a reader thread loops on :meth:`LinkCore.service_in` (reads and dispatches) and a writer
   thread on :meth:`LinkCore.service_out` and :meth:`LinkCore.wait_for_work` (requests,
-  heartbeats, expiries), after :meth:`LinkCore.enable_wakeups`. The writer never touches
-  the port's input, so a heartbeat never waits behind a read: on Linux a ``select`` or
-  ``read`` on a tty with no input yet waits, uninterruptibly, for the kernel worker that
-  moves received bytes into the line discipline (``n_tty_poll`` -> ``flush_work``), and
-  that worker is an ordinary task any busy process can keep off the CPU (measured: the I/O
-  thread stuck there for 10-50 ms at a time with four CPU burners on two cores).
+  heartbeats, expiries). The writer never touches the port's input, so a heartbeat never
+  waits behind a read: on Linux a ``select`` or ``read`` on a tty with no input yet waits,
+  uninterruptibly, for the kernel worker that moves received bytes into the line
+  discipline (``n_tty_poll`` -> ``flush_work``), and that worker is an ordinary task any
+  busy process can keep off the CPU (measured: an I/O thread stuck there for 10-50 ms at a
+  time with four CPU burners on two cores).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import select
 import threading
-from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 from tenscontrol.clock import Clock
-from tenscontrol.device.state import DeviceEvent, LinkFailed, LinkStats, Subscriber, TelemetrySample
+from tenscontrol.device.requests import Pending, RequestTable
+from tenscontrol.device.state import (
+    NOISE_WINDOW_FRAMES,
+    DeviceEvent,
+    LinkFailed,
+    LinkStats,
+    Subscriber,
+    TelemetrySample,
+)
+from tenscontrol.device.telemetry_monitor import (
+    FaultVerdict,
+    SendGaps,
+    TelemetryMonitor,
+    fatal_fault_error,
+    watchdog_error,
+)
 from tenscontrol.errors import (
-    DeviceFault,
     DeviceRebooted,
     DeviceTimeout,
-    HostStarved,
     LinkTooNoisy,
     PortLost,
     ProtocolError,
     TensError,
-    WatchdogTripped,
 )
 from tenscontrol.protocol import (
     PROTOCOL_MAJOR,
     Ack,
     Boot,
-    Fault,
     Frame,
     FrameDecoder,
     FrameFault,
     Heartbeat,
     Identity,
     Message,
-    MsgType,
     Nak,
     Start,
     Stop,
@@ -62,12 +72,11 @@ from tenscontrol.protocol import (
 )
 from tenscontrol.transport.ports import PORT_ERRORS, Port
 from tenscontrol.transport.trace import FrameTracer
+from tenscontrol.waker import Waker
 
 log = logging.getLogger(__name__)
 
-#: Faults that end a session (lead-off does not: the session handles it per channel).
-FATAL_FAULTS = Fault.OVER_DELIVERY | Fault.OVER_CURRENT | Fault.LOW_BATTERY | Fault.INTERNAL
-#: Link too noisy: this many dropped frames among the last 200 received.
+#: Link too noisy: this many dropped frames among the last NOISE_WINDOW_FRAMES received.
 NOISE_MAX_DROPPED = 50
 #: The device pushes telemetry every 50 ms; this long without any frame means it is gone.
 SILENCE_LIMIT_S = 1.0
@@ -78,38 +87,12 @@ HEARTBEAT_MISSES = 6
 #: Shortest read wait when the next heartbeat or deadline is nearer than the port's
 #: timeout, seconds: the same floor as the manual pump's, so virtual time always moves.
 MIN_READ_WAIT_S = 0.0005
-#: How far back a watchdog trip looks for a gap between this host's own frames, seconds:
-#: the telemetry that reports the trip arrives within a few frames of it.
-STARVED_LOOKBACK_S = 2.0
-#: Gaps between sent frames longer than this (s) are kept for that look back (rare: the
-#: heartbeat sends a frame every 100 ms).
-_LONG_GAP_S = 0.25
 _NEVER = float("inf")
-#: The fault bits the telemetry check looks at, as plain ints (no flag arithmetic per frame).
-_HOST_LOST = int(Fault.HOST_LOST)
-_FATAL = int(FATAL_FAULTS)
-
-
-@dataclass(eq=False)
-class Pending:
-    """One request in flight. ``done`` is set once ``response`` or ``error`` is filled."""
-
-    seq: int
-    message: Message
-    retriable: bool
-    timeout_s: float
-    wire: bytes = b""
-    attempts: int = 0
-    sent_at: float = 0.0
-    deadline: float = 0.0
-    response: Message | None = None
-    error: TensError | None = None
-    done: threading.Event = field(default_factory=threading.Event)
 
 
 class LinkCore:
-    """Owns the decoder and the table of pending requests. Not a thread itself: run by one
-    owner thread (:meth:`service`) or by a reader and a writer thread (see the module)."""
+    """Owns the port, the decoder and the heartbeat. Not a thread itself: run by one owner
+    thread (:meth:`service`) or by a reader and a writer thread (see the module)."""
 
     def __init__(
         self,
@@ -123,72 +106,76 @@ class LinkCore:
         self.port = port
         self.clock = clock
         self.heartbeat_period_s = heartbeat_period_s
-        self.max_attempts = max_attempts
         self.tracer = tracer
+        self.requests = RequestTable(max_attempts)
+        self.monitor = TelemetryMonitor()
         self.stats = LinkStats()
         self.failure: TensError | None = None
         self.failed = threading.Event()  # set with ``failure``, so waiters wake at once
         self.latest: TelemetrySample | None = None
         self.established = False  # after the handshake a BOOT means the device reset
-        self.armed = False  # between an ACKed START and an ACKed STOP
         self.heartbeats = False  # send heartbeats while True
+        #: Called (in the reading thread) after each batch of frames handled and on a
+        #: failure: lets whoever waits for the device look again. Must not block.
+        self.on_activity: Callable[[], None] | None = None
         self._decoder = FrameDecoder()
-        self._lock = threading.RLock()  # re-entrant: stop() may run in a signal handler
-        self._seq = 0
-        self._outbox: deque[Pending] = deque()
-        self._priority: deque[Pending] = deque()
-        self._pending: dict[int, Pending] = {}
-        # Replaced whole (under the lock) on every change, so the owner thread reads it
+        self._lock = threading.RLock()  # re-entrant: fail() may run in a signal handler
+        # Replaced whole (under the lock) on every change, so the reading thread reads it
         # without the lock for each telemetry frame.
         self._subscribers: tuple[Subscriber, ...] = ()
-        self._last_sent = clock.monotonic()
+        self.gaps = SendGaps(clock.monotonic())
         self._last_frame = clock.monotonic()
         #: The watchdog asked for in the last START sent (s), for telling a host that did
         #: not run (HostStarved) from a link or device problem when the watchdog trips.
         self._watchdog_s: float | None = None
-        #: Longest gap between two frames sent while the link was sound, seconds.
-        self.longest_send_gap_s = 0.0
-        self._long_gaps: deque[tuple[float, float]] = deque()  # (ended at, gap) in seconds
         self._heartbeat_misses = 0
-        self._telemetry_seq: int | None = None
-        # Wakes a writer thread in wait_for_work(): a pipe, because submit() may run in a
-        # signal handler, which must not take a lock the interrupted code may hold.
-        self._wake_r: int | None = None
-        self._wake_w: int | None = None
+        self._writer_waker: Waker | None = None
+
+    @property
+    def max_attempts(self) -> int:
+        """Attempts a retriable request gets before it times out."""
+        return self.requests.max_attempts
+
+    @property
+    def armed(self) -> bool:
+        """True between an acknowledged START and an acknowledged STOP (faults count)."""
+        return self.monitor.armed
+
+    @armed.setter
+    def armed(self, value: bool) -> None:
+        self.monitor.armed = value
+
+    @property
+    def longest_send_gap_s(self) -> float:
+        """Longest gap between two frames sent while the link was sound, seconds."""
+        return self.gaps.longest_s
 
     # --- called from any thread ------------------------------------------------------
     def submit(
         self, message: Message, *, retriable: bool, timeout_s: float, priority: bool = False
     ) -> Pending:
-        """Queue a request; the owner thread sends it. STOP is always accepted."""
-        with self._lock:
-            port_gone = isinstance(self.failure, PortLost)
-            if self.failure is not None and (port_gone or not isinstance(message, Stop)):
-                pending = Pending(-1, message, retriable, timeout_s)
-                pending.error = self.failure
-                pending.done.set()
-                return pending
-            pending = self._numbered(message, retriable, timeout_s)
-            (self._priority if priority else self._outbox).append(pending)
+        """Queue a request; the sending thread sends it. STOP is always accepted while
+        the port is there."""
+        with self._lock:  # so fail() cannot run between the check and the queueing
+            failure = self.failure
+            gone = isinstance(failure, PortLost)
+            if failure is not None and (gone or not isinstance(message, Stop)):
+                return RequestTable.refused(message, failure, timeout_s=timeout_s)
+            pending = self.requests.submit(
+                message, retriable=retriable, timeout_s=timeout_s, priority=priority
+            )
         self.wake()
         return pending
 
     def wake(self) -> None:
         """Wake the writer thread now (any thread, or a signal handler; no-op without
         :meth:`enable_wakeups`)."""
-        fd = self._wake_w
-        if fd is not None:
-            with contextlib.suppress(OSError):  # full: a wake-up is pending; closed: done
-                os.write(fd, b"\x00")
-
-    def _numbered(self, message: Message, retriable: bool, timeout_s: float) -> Pending:
-        with self._lock:
-            pending = Pending(self._seq, message, retriable, timeout_s)
-            self._seq = (self._seq + 1) & 0xFFFF
-            return pending
+        waker = self._writer_waker
+        if waker is not None:
+            waker.wake()
 
     def subscribe(self, callback: Subscriber) -> None:
-        """Call ``callback`` (in the owner thread) for every telemetry sample and failure."""
+        """Call ``callback`` (in the reading thread) for every telemetry sample and failure."""
         with self._lock:
             self._subscribers = (*self._subscribers, callback)
 
@@ -202,25 +189,21 @@ class LinkCore:
 
     def enable_wakeups(self) -> None:
         """Before a writer thread starts: let :meth:`submit` wake :meth:`wait_for_work`."""
-        if self._wake_w is None:
-            self._wake_r, self._wake_w = os.pipe()
-            for fd in (self._wake_r, self._wake_w):
-                os.set_blocking(fd, False)
+        if self._writer_waker is None:
+            self._writer_waker = Waker()
 
     def close(self) -> None:
-        """Release the wake-up pipe once no thread runs the link any more. Idempotent."""
-        fds, self._wake_r, self._wake_w = (self._wake_r, self._wake_w), None, None
-        for fd in fds:
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        """Release the writer's wake-up once no thread runs the link any more. Idempotent."""
+        waker, self._writer_waker = self._writer_waker, None
+        if waker is not None:
+            waker.close()
 
-    # --- owner thread only ------------------------------------------------------------
+    # --- the owner thread (manual mode) ------------------------------------------------
     def service(self) -> None:
         """Send what is queued, keep the heartbeat, read and dispatch what arrived (one
         port read, bounded by the port's timeout and by the next heartbeat or deadline),
         expire deadlines."""
-        if self.failure is not None and self.port_lost:
+        if self.port_lost:
             return
         try:
             self._send_queued()
@@ -255,37 +238,26 @@ class LinkCore:
     def wait_for_work(self, longest_s: float) -> None:
         """Writer thread: wait until a request is submitted, the next heartbeat or deadline
         falls due, or ``longest_s`` seconds pass (real time)."""
-        fd = self._wake_r
-        if fd is None:
+        waker = self._writer_waker
+        if waker is None:
             raise RuntimeError("enable_wakeups() first")
         wait = min(longest_s, self.next_wakeup() - self.clock.monotonic())
         if wait > 0:
-            with contextlib.suppress(OSError):  # closed under us while closing
-                select.select([fd], [], [], wait)
-        with contextlib.suppress(OSError):  # BlockingIOError once drained
-            while os.read(fd, 256):
-                pass
+            waker.wait(wait)
 
-    def _port_error(self, error: BaseException) -> None:
-        self.fail(PortLost(f"the port went away: {error}", hint="was the device unplugged?"))
-
+    # --- state ------------------------------------------------------------------------
     @property
     def port_lost(self) -> bool:
         """True once the port went away: nothing more can be sent or received."""
         return isinstance(self.failure, PortLost)
 
     def next_wakeup(self) -> float:
-        """Monotonic time by which :meth:`service` should run again."""
-        with self._lock:
-            queued = bool(self._priority or self._outbox)
-            due = self.heartbeats and self.failure is None
-            soon = self._last_sent + self.heartbeat_period_s if due else _NEVER
-            for pending in self._pending.values():
-                if pending.deadline < soon:
-                    soon = pending.deadline
-        if queued:
+        """Clock time (s) by which the sending side should run again."""
+        if self.requests.queued:
             return self.clock.monotonic()
-        return soon
+        due = self.heartbeats and self.failure is None
+        soon = self.gaps.last_sent + self.heartbeat_period_s if due else _NEVER
+        return self.requests.earliest_deadline(soon)
 
     def send_raw(self, data: bytes) -> None:
         """Write bytes that are not a request (the lone delimiter that flushes a receiver)."""
@@ -304,57 +276,38 @@ class LinkCore:
     def fail(self, error: TensError) -> None:
         """Record the first fatal failure, fail every pending request, tell subscribers,
         and (unless the port is gone) ask the device for 0 with a priority STOP."""
+        port_gone = isinstance(error, PortLost)
         with self._lock:
             if self.failure is not None:
                 return
             self.failure = error
             self.failed.set()
-            waiting = [*self._pending.values(), *self._outbox, *self._priority]
-            self._outbox.clear()
-            if isinstance(error, PortLost):
-                self._priority.clear()
-            port_gone = isinstance(error, PortLost)
-            for pending in waiting:
-                if port_gone or not isinstance(pending.message, Stop):
-                    self._pending.pop(pending.seq, None)
-                    pending.error = error
-                    pending.done.set()
+            self.requests.fail_all(error, keep_stops=not port_gone)
             subscribers = self._subscribers
         log.warning("link failed: %s", error)
-        if not isinstance(error, PortLost) and not self._stop_in_flight():
+        if not port_gone and not self.requests.stop_in_flight():
             self.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
         self._notify(subscribers, LinkFailed(self.clock.monotonic(), error))
+        self._activity()
 
-    def _stop_in_flight(self) -> bool:
-        with self._lock:
-            return any(
-                isinstance(p.message, Stop) for p in (*self._priority, *self._pending.values())
-            )
+    # --- sending ------------------------------------------------------------------------
+    def _port_error(self, error: BaseException) -> None:
+        self.fail(PortLost(f"the port went away: {error}", hint="was the device unplugged?"))
 
     def _send_queued(self) -> None:
-        if not (self._priority or self._outbox):
-            return  # (read without the lock: a request queued meanwhile goes next time)
-        while True:
-            with self._lock:
-                queue = self._priority or self._outbox
-                if not queue:
-                    return
-                pending = queue.popleft()
+        requests = self.requests
+        if not requests.queued:
+            return
+        while (pending := requests.next_to_send()) is not None:
             self._transmit(pending)
 
     def _transmit(self, pending: Pending) -> None:
         if not pending.wire:
             pending.wire = encode_message(pending.message, pending.seq)
         now = self.clock.monotonic()
-        pending.attempts += 1
-        pending.sent_at = now
-        pending.deadline = now + pending.timeout_s
-        with self._lock:
-            self._pending[pending.seq] = pending
+        self.requests.sent(pending, now)
         self.port.write(pending.wire)
-        if self.failure is None:
-            self._note_gap(now - self._last_sent, now)
-        self._last_sent = now
+        self.gaps.sent(now, counted=self.failure is None)
         if isinstance(pending.message, Start):
             self._watchdog_s = pending.message.watchdog_ms / 1_000
         self.stats.frames_out += 1
@@ -364,30 +317,31 @@ class LinkCore:
     def _heartbeat_if_due(self) -> None:
         if not self.heartbeats or self.failure is not None:
             return
-        if self.clock.monotonic() - self._last_sent < self.heartbeat_period_s:
+        if self.clock.monotonic() - self.gaps.last_sent < self.heartbeat_period_s:
             return
         # A heartbeat goes out every period even while earlier ones are unanswered: one
         # lost frame must not silence the host for a whole request timeout.
-        self._transmit(self._numbered(Heartbeat(), retriable=False, timeout_s=0.25))
+        self._transmit(self.requests.new(Heartbeat(), retriable=False, timeout_s=0.25))
 
-    def _note_gap(self, gap: float, now: float) -> None:
-        """Keep the longest gap between sent frames, and the recent long ones (``gap`` in
-        seconds, ended at clock time ``now``)."""
-        if gap > self.longest_send_gap_s:
-            self.longest_send_gap_s = gap
-        if gap > _LONG_GAP_S:
-            self._long_gaps.append((now, gap))
-            while self._long_gaps and self._long_gaps[0][0] < now - STARVED_LOOKBACK_S:
-                self._long_gaps.popleft()
+    def _expire(self) -> None:
+        if not self.requests.in_flight and self._heartbeat_misses < HEARTBEAT_MISSES:
+            return  # nothing in flight: nothing can expire (the common case)
+        resend, given_up = self.requests.expire(self.clock.monotonic())
+        self.stats.timeouts += len(given_up)
+        misses = sum(isinstance(p.message, Heartbeat) for p in given_up)
+        if misses:
+            with self._lock:  # the reading thread resets the count
+                self._heartbeat_misses += misses
+        for pending in resend:
+            self.stats.retries += 1
+            try:
+                self._transmit(pending)
+            except PORT_ERRORS as error:
+                self._port_error(error)
+        if self._heartbeat_misses >= HEARTBEAT_MISSES:
+            self.fail(DeviceTimeout(f"{HEARTBEAT_MISSES} heartbeats in a row went unanswered"))
 
-    def _recent_send_gap(self) -> float:
-        """Longest gap (s) between two frames sent in the last :data:`STARVED_LOOKBACK_S`,
-        counting the time since the last one."""
-        now = self.clock.monotonic()
-        gaps = tuple(self._long_gaps)  # one C-level copy: the writer thread may append
-        recent = [gap for end, gap in gaps if end >= now - STARVED_LOOKBACK_S]
-        return max([now - self._last_sent, *recent])
-
+    # --- receiving ----------------------------------------------------------------------
     def _read(self, *, until_due: bool) -> None:
         data = self._read_some(until_due=until_due)
         if not data:
@@ -404,11 +358,11 @@ class LinkCore:
                 wire = b"" if isinstance(item, FrameFault) else _wire_of(item)
                 self.tracer.record("<", wire, item)
             if isinstance(item, FrameFault):
-                self.stats.frame(ok=False)
-                self._check_noise()
+                self._dropped()
                 continue
             self._last_frame = self.clock.monotonic()
             self._dispatch(item)
+        self._activity()
 
     def _read_some(self, *, until_due: bool) -> bytes:
         """What the port has, waiting for it at most the port's timeout and, if
@@ -438,26 +392,28 @@ class LinkCore:
             data += port.read(more)  # the rest of a frame that began arriving
         return data
 
-    def _check_noise(self) -> None:
+    def _dropped(self) -> None:
+        """A frame that could not be used: count it, and fail a link that drops too many."""
+        self.stats.frame(ok=False)
         dropped, _total = self.stats.recent_error_count()
         if dropped >= NOISE_MAX_DROPPED and self.established:
             self.fail(
                 LinkTooNoisy(
-                    f"{dropped} of the last 200 frames from the device were corrupt",
+                    f"{dropped} of the last {NOISE_WINDOW_FRAMES} frames from the device "
+                    "were corrupt",
                     hint="use a shorter or better USB cable, away from mains leads",
                 )
             )
 
     def _dispatch(self, frame: Frame) -> None:
         if frame.version != PROTOCOL_MAJOR:
-            self.stats.frame(ok=False)
+            self._dropped()  # a frame in another version is noise on this link too
             return
         try:
             message = decode_message(frame)
         except ProtocolError as error:
             log.debug("unreadable frame: %s", error)
-            self.stats.frame(ok=False)
-            self._check_noise()
+            self._dropped()
             return
         self.stats.frame(ok=True)
         if isinstance(message, Telemetry):
@@ -474,53 +430,29 @@ class LinkCore:
             self._on_response(frame.seq, message)
 
     def _on_response(self, seq: int, message: Identity | Ack | Nak) -> None:
-        with self._lock:
-            pending = self._pending.get(seq)
-            if pending is None or not _answers(pending.message, message):
-                log.debug("response seq=%d matches no request (late or stale)", seq)
-                return
-            del self._pending[seq]
-            if isinstance(pending.message, Heartbeat):
-                self._heartbeat_misses = 0  # under the lock: the writer thread counts misses
+        pending = self.requests.answered(seq, message)
+        if pending is None:
+            log.debug("response seq=%d matches no request (late or stale)", seq)
+            return
+        if isinstance(pending.message, Heartbeat):
+            with self._lock:  # the writer thread counts misses
+                self._heartbeat_misses = 0
         self.stats.rtt(self.clock.monotonic() - pending.sent_at)
-        pending.response = message
-        pending.done.set()
+        pending.finish(response=message)
 
     def _on_telemetry(self, seq: int, telemetry: Telemetry) -> None:
-        if self._telemetry_seq is not None:
-            gap = (seq - self._telemetry_seq - 1) & 0xFFFF
-            if gap < 0x8000:
-                self.stats.telemetry_lost += gap
-        self._telemetry_seq = seq
+        monitor = self.monitor
+        verdict = monitor.observe(seq, telemetry)
+        self.stats.telemetry_lost = monitor.lost
         self.stats.device_frame_errors = telemetry.frame_errors
         sample = TelemetrySample(self.clock.monotonic(), seq, telemetry)
         self.latest = sample
-        faults = int(telemetry.faults) if self.armed else 0
-        if faults & _HOST_LOST:
-            self.fail(self._watchdog_error())
-        elif faults & _FATAL:
-            names = tuple(f.name or "" for f in Fault if f & FATAL_FAULTS & telemetry.faults)
-            self.fail(DeviceFault(f"the device latched {', '.join(names)}", faults=names))
+        if verdict is FaultVerdict.HOST_LOST:
+            recent = self.gaps.recent(self.clock.monotonic())
+            self.fail(watchdog_error(recent, self._watchdog_s))
+        elif verdict is FaultVerdict.FATAL:
+            self.fail(fatal_fault_error(telemetry))
         self._notify(self._subscribers, sample)
-
-    def _watchdog_error(self) -> WatchdogTripped:
-        """The device reported HOST_LOST: :class:`HostStarved` when this host itself sent
-        nothing for a watchdog period just before (it did not get to run), otherwise
-        :class:`WatchdogTripped` (frames were sent in time: lost on the way, or late)."""
-        gap = self._recent_send_gap()
-        gap_ms = round(gap * 1_000)
-        if self._watchdog_s is not None and gap >= self._watchdog_s:
-            return HostStarved(
-                f"the device's watchdog expired: this computer did not run the controller "
-                f"for {gap_ms} ms (watchdog {self._watchdog_s * 1_000:.0f} ms); output is 0",
-                gap_ms=gap_ms,
-                hint="the computer was overloaded or suspended; close other programs",
-            )
-        return WatchdogTripped(
-            f"the device's watchdog expired: it stopped hearing this host (longest gap "
-            f"between frames sent {gap_ms} ms); output is 0",
-            hint="the computer may be overloaded, or the link unreliable",
-        )
 
     def _notify(self, subscribers: tuple[Subscriber, ...], event: DeviceEvent) -> None:
         for callback in subscribers:
@@ -529,40 +461,10 @@ class LinkCore:
             except Exception:  # a broken listener must not stop the link
                 log.exception("telemetry subscriber failed")
 
-    def _expire(self) -> None:
-        if not self._pending and self._heartbeat_misses < HEARTBEAT_MISSES:
-            return  # nothing in flight: nothing can expire (the common case)
-        now = self.clock.monotonic()
-        resend: list[Pending] = []
-        with self._lock:
-            for pending in [p for p in self._pending.values() if now >= p.deadline]:
-                if pending.retriable and pending.attempts < self.max_attempts:
-                    resend.append(pending)
-                    continue
-                del self._pending[pending.seq]
-                self.stats.timeouts += 1
-                pending.error = DeviceTimeout(
-                    f"no answer to {message_type(pending.message).name} (seq {pending.seq}) "
-                    f"after {pending.attempts} attempt(s)"
-                )
-                pending.done.set()
-                if isinstance(pending.message, Heartbeat):
-                    self._heartbeat_misses += 1
-        for pending in resend:
-            self.stats.retries += 1
-            try:
-                self._transmit(pending)
-            except PORT_ERRORS as error:
-                self._port_error(error)
-        if self._heartbeat_misses >= HEARTBEAT_MISSES:
-            self.fail(DeviceTimeout(f"{HEARTBEAT_MISSES} heartbeats in a row went unanswered"))
-
-
-def _answers(request: Message, response: Identity | Ack | Nak) -> bool:
-    expected = message_type(request)
-    if isinstance(response, Identity):
-        return expected is MsgType.HELLO
-    return bool(response.request_type == expected)
+    def _activity(self) -> None:
+        callback = self.on_activity
+        if callback is not None:
+            callback()
 
 
 def _wire_of(frame: Frame) -> bytes:

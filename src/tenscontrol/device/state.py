@@ -98,6 +98,9 @@ class LinkFailed:
 
 
 DeviceEvent = TelemetrySample | LinkFailed
+
+#: How many of the latest received frames the link-quality figures cover.
+NOISE_WINDOW_FRAMES = 200
 Subscriber = Callable[[DeviceEvent], None]
 
 
@@ -114,7 +117,7 @@ class LinkStats:
         self.retries = 0
         self.timeouts = 0
         self._rtts: deque[float] = deque(maxlen=window)
-        self._recent: deque[bool] = deque(maxlen=200)
+        self._recent: deque[bool] = deque(maxlen=NOISE_WINDOW_FRAMES)
         self._recent_dropped = 0  # False entries in ``_recent``, kept as it changes
 
     def frame(self, ok: bool) -> None:
@@ -137,7 +140,7 @@ class LinkStats:
             self._rtts.append(seconds)
 
     def recent_error_count(self) -> tuple[int, int]:
-        """(dropped, total) over the last 200 received frames."""
+        """(dropped, total) over the last :data:`NOISE_WINDOW_FRAMES` received frames."""
         with self._lock:
             return self._recent_dropped, len(self._recent)
 

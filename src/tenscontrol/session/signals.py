@@ -1,8 +1,5 @@
-"""Waking the engine from any thread or a signal handler, and signals as stop paths.
-
-:class:`Waker` is a socket pair: :meth:`Waker.wake` is one non-blocking ``send`` (safe in a
-signal handler, unlike ``threading.Event.set``, whose lock the interrupted thread may hold),
-and :meth:`Waker.wait` is a ``select`` with a timeout that returns at once when woken.
+"""Signals as stop paths (and, re-exported from :mod:`tenscontrol.waker`, the
+:class:`Waker` that lets a handler wake a waiting thread).
 
 :data:`STOP_SIGNALS` is every signal that would end or suspend the process and that a
 handler can usefully catch: each one is a stop path (reason ``signal``, with its name).
@@ -26,9 +23,7 @@ signal is only noted.
 from __future__ import annotations
 
 import contextlib
-import select
 import signal
-import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
@@ -36,40 +31,9 @@ from types import FrameType
 from typing import Protocol
 
 from tenscontrol.errors import Interrupted
+from tenscontrol.waker import Waker
 
-
-class Waker:
-    """Interruptible real-time waiting. Close it when done (idempotent)."""
-
-    def __init__(self) -> None:
-        self._recv, self._send = socket.socketpair()
-        self._recv.setblocking(False)
-        self._send.setblocking(False)
-        self._closed = False
-
-    def wake(self) -> None:
-        """Make the current or next :meth:`wait` return at once. Any thread, signal-safe."""
-        with contextlib.suppress(OSError):  # buffer full (already woken) or closed
-            self._send.send(b"\x00")
-
-    def wait(self, timeout_s: float) -> bool:
-        """Wait up to ``timeout_s`` real seconds; True if woken (the wake-ups are consumed)."""
-        if self._closed:
-            return False
-        ready, _, _ = select.select([self._recv], [], [], max(0.0, timeout_s))
-        if not ready:
-            return False
-        with contextlib.suppress(OSError):
-            while self._recv.recv(4096):
-                pass
-        return True
-
-    def close(self) -> None:
-        """Release the sockets."""
-        if not self._closed:
-            self._closed = True
-            self._recv.close()
-            self._send.close()
+__all__ = ["STOP_SIGNALS", "SignalGuard", "Waker", "signal_name", "stop_on_signals"]
 
 
 class Stoppable(Protocol):
