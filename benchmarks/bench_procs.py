@@ -49,8 +49,16 @@ class StartProcess:
         folder.mkdir(parents=True, exist_ok=True)
         self.stdout_path = folder / "start.out"
         self.stderr_path = folder / "start.err"
-        command = [sys.executable, "-m", "tenscontrol.cli", "start", "--port", port,
-                   *START_ARGS, *extra]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "tenscontrol.cli",
+            "start",
+            "--port",
+            port,
+            *START_ARGS,
+            *extra,
+        ]
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(
                 command,

@@ -178,9 +178,14 @@ def run_session(burners: int, minutes: float, folder: Path, *, sim_edge: int = 0
     ):
         began = time.monotonic()
         start = StartProcess(
-            simulator.port, folder, "--duration", f"{round(minutes * 60)}s",
-            "--trace", str(trace), nice=sim_edge,
-        )  # fmt: skip
+            simulator.port,
+            folder,
+            "--duration",
+            f"{round(minutes * 60)}s",
+            "--trace",
+            str(trace),
+            nice=sim_edge,
+        )
         try:
             code = start.process.wait(timeout=minutes * 60 + EXIT_SLACK_S)
         finally:
@@ -307,18 +312,24 @@ def main() -> None:
     parser.add_argument("--burners", default="2,4,8", help="burner counts (2,4,8)")
     parser.add_argument("--baseline-minutes", type=float, default=1.0, help="N=0 session (1)")
     parser.add_argument(
-        "--sim-edge", type=int, default=0, metavar="K",
+        "--sim-edge",
+        type=int,
+        default=0,
+        metavar="K",
         help="run tens start and the burners at nice K, the simulator at 0 (default 0)",
-    )  # fmt: skip
+    )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the run folders in DIR")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the results to FILE")
     args = parser.parse_args()
     counts = [int(n) for n in args.burners.split(",") if n.strip()]
     print(f"{os.cpu_count()} cores; {conditions(args.sim_edge)}", flush=True)
     baseline, runs = measure(
-        args.minutes, counts, baseline_minutes=args.baseline_minutes,
-        sim_edge=args.sim_edge, keep=args.keep,
-    )  # fmt: skip
+        args.minutes,
+        counts,
+        baseline_minutes=args.baseline_minutes,
+        sim_edge=args.sim_edge,
+        keep=args.keep,
+    )
     print(table(baseline, runs))
     for run in (baseline, *runs):
         print(describe(run))

@@ -9,7 +9,9 @@ otherwise a self-contained seeded random + mutation fuzzer. Inputs mix pure rand
 mutated valid frames of every message type, truncated and concatenated frames, long runs
 without a delimiter, and CRC-valid frames around damaged payloads (so the payload decoders,
 not the CRC, meet the damage). Each input is fed in random chunks to a fresh decoder and
-checked against section 2 of firmware_protocol.md, re-implemented here independently:
+checked against section 2 of firmware_protocol.md, re-implemented independently in the
+oracle the fuzz test shares (``tests/protocol/wire_oracle.py``; ``--hypothesis`` draws its
+streams from ``tests/protocol/wire_strategies.py``, the test's strategies):
 
 - ``feed`` returns only ``Frame``/``FrameFault`` values and never raises;
 - the decoder never holds more than 250 bytes;
@@ -35,12 +37,21 @@ import itertools
 import random
 import sys
 import time
-import zlib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from cobs import cobs
+# The oracle and the strategies are the fuzz test's own (one copy each, in tests/protocol).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "protocol"))
+
+from wire_oracle import (
+    MAX_PAYLOAD,
+    RECEIVER_BUFFER_BOUND,
+    Violation,
+    check_message,
+    check_stream,
+    chunked,
+)
 
 from tenscontrol.protocol import (
     Ack,
@@ -50,8 +61,6 @@ from tenscontrol.protocol import (
     DeviceState,
     Fault,
     Frame,
-    FrameDecoder,
-    FrameFault,
     FrameFaultKind,
     Heartbeat,
     Hello,
@@ -77,16 +86,7 @@ from tenscontrol.protocol import (
     message_type,
 )
 
-#: Section 2: a receiver MUST NOT buffer more than 250 bytes; more than 249 stuffed is oversize.
-BUFFER_BOUND = 250
-MAX_STUFFED = 249
-MIN_RAW = 8
-MAX_PAYLOAD = 240
 POOL_SIZE = 4_096
-
-
-class Violation(Exception):
-    """An invariant of the decoder did not hold."""
 
 
 class Stats:
@@ -103,84 +103,27 @@ class Stats:
         self.crashes = 0
 
 
-# --- the reference receiver (section 2), independent of framing.py ------------------------
-def reference(piece: bytes) -> Frame | FrameFaultKind:
-    """What the spec's receive rules make of one non-empty run of bytes ended by 0x00."""
-    if len(piece) > MAX_STUFFED:
-        return FrameFaultKind.OVERSIZE
-    try:
-        raw: bytes = cobs.decode(piece)
-    except cobs.DecodeError:
-        return FrameFaultKind.STUFFING
-    if len(raw) < MIN_RAW:
-        return FrameFaultKind.TOO_SHORT
-    if zlib.crc32(raw[:-4]) != int.from_bytes(raw[-4:], "little"):
-        return FrameFaultKind.CRC
-    return Frame(raw[0], raw[1], int.from_bytes(raw[2:4], "little"), raw[4:-4])
-
-
 def check(chunks: list[bytes], stats: Stats, expect_last: tuple[Message, int] | None) -> None:
-    """Feed ``chunks`` to a fresh decoder and check every invariant; raise on any breach."""
-    decoder = FrameDecoder()
-    results: list[Frame | FrameFault] = []
-    for chunk in chunks:
-        out = decoder.feed(chunk)
-        if type(out) is not list:
-            raise Violation(f"feed returned {type(out).__name__}")
-        results += out
-        if decoder.buffered > BUFFER_BOUND:
-            raise Violation(f"decoder holds {decoder.buffered} bytes")
-    stream = b"".join(chunks)
-    *complete, tail = stream.split(b"\x00")
-    pieces = [p for p in complete if p]
-    if len(results) != len(pieces):
-        raise Violation(f"{len(results)} results for {len(pieces)} delimited runs")
-    if decoder.buffered != min(len(tail), BUFFER_BOUND):
-        raise Violation(f"holds {decoder.buffered} bytes after a tail of {len(tail)}")
-    for piece, result in zip(pieces, results, strict=True):
-        expected = reference(piece)
-        if type(result) is FrameFault:
-            if result.kind is not expected or result.length != len(piece):
-                raise Violation(f"{result} for a run the spec calls {expected}")
-            stats.faults[result.kind.value] += 1
-        elif type(result) is Frame:
-            if result != expected:
-                raise Violation(f"accepted {result}; the spec says {expected}")
-            if encode_frame(result.version, result.msg_type, result.seq, result.payload) != (
-                piece + b"\x00"
-            ):
-                raise Violation(f"{result} does not re-encode to its wire bytes")
+    """Feed ``chunks`` to a fresh decoder, check it with the shared oracle, count what it saw;
+    raise :class:`Violation` on any breach."""
+    checked = check_stream(chunks)
+    stats.bytes += sum(len(chunk) for chunk in chunks)
+    for _, result in checked:
+        if isinstance(result, Frame):
             stats.frames_ok += 1
-            check_message(result, stats)
+            outcome = check_message(result)
+            if isinstance(outcome, PayloadError):
+                stats.payload_errors[NakCode(outcome.code).name] += 1
+            else:
+                stats.messages_ok += 1
         else:
-            raise Violation(f"feed gave a {type(result).__name__}")
-    stats.bytes += len(stream)
-    if decoder.frames_ok + decoder.frame_errors != len(results):
-        raise Violation("decoder counters disagree with its results")
+            stats.faults[result.kind.value] += 1
     if expect_last is not None:
         message, seq = expect_last
-        last = results[-1] if results else None
+        last = checked[-1][1] if checked else None
         if not isinstance(last, Frame) or last.seq != seq or decode_message(last) != message:
             raise Violation(f"no resync: last result {last!r}, expected {message!r}")
         stats.resyncs_checked += 1
-
-
-def check_message(frame: Frame, stats: Stats) -> None:
-    """decode_message gives a message re-encoding to the CRC-covered payload, or PayloadError."""
-    try:
-        message = decode_message(frame)
-    except PayloadError as error:
-        if not isinstance(error.code, NakCode) or not 0 <= error.field <= 0xFF or not str(error):
-            raise Violation(f"PayloadError without a NAK code, field or text: {error!r}") from None
-        stats.payload_errors[error.code.name] += 1
-        return
-    if message_type(message) != frame.msg_type:
-        raise Violation(f"type 0x{frame.msg_type:02x} decoded as {message!r}")
-    payload = encode_payload(message)
-    unknown_boot = isinstance(message, Boot) and message.reason is ResetReason.UNKNOWN
-    if payload != frame.payload and not (unknown_boot and len(frame.payload) == 1):
-        raise Violation(f"{message!r} re-encodes to {payload.hex()}, not {frame.payload.hex()}")
-    stats.messages_ok += 1
 
 
 # --- random valid messages -----------------------------------------------------------------
@@ -319,7 +262,7 @@ class Generator:
 
     def long_run(self) -> bytes:
         rng = self.rng
-        n = rng.randrange(BUFFER_BOUND - 5, 5_000)
+        n = rng.randrange(RECEIVER_BUFFER_BOUND - 5, 5_000)
         if rng.random() < 0.5:
             return bytes([rng.randrange(1, 256)]) * n
         return bytes(rng.randrange(1, 256) for _ in range(n // 16)) * 16
@@ -384,40 +327,22 @@ def run_random(args: argparse.Namespace, stats: Stats) -> None:
 
 
 def run_hypothesis(args: argparse.Namespace, stats: Stats) -> None:
-    """Hypothesis reads each random buffer as the choices that build a stream: noise, frames
-    from the pool (whole, cut, or with a damaged payload re-framed), runs, delimiters."""
+    """Hypothesis reads each random buffer as the choices that build a stream, drawn from the
+    fuzz test's own strategy (noise, frames whole, cut or re-framed around a damaged payload,
+    runs, delimiters), cut into chunks."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
-
-    generator = Generator(args.seed)
-    wires = [wire for _, _, wire in generator.pool]
-    payloads = [(message_type(m), encode_payload(m)) for m, _, _ in generator.pool]
-
-    def damaged(item: tuple[int, bytes], at: int, value: int) -> bytes:
-        msg_type, payload = item
-        edited = bytearray(payload)
-        edited.insert(at % (len(edited) + 1), value)
-        return encode_frame(1, msg_type, 0, bytes(edited[:MAX_PAYLOAD]))
-
-    piece = st.one_of(
-        st.binary(max_size=300),
-        st.sampled_from(wires),
-        st.builds(lambda w, k: w[:k], st.sampled_from(wires), st.integers(0, 60)),
-        st.builds(damaged, st.sampled_from(payloads), st.integers(0, 255), st.integers(0, 255)),
-        st.builds(lambda b, n: bytes([b]) * n, st.integers(1, 255), st.integers(1, 1_200)),
-        st.just(b"\x00"),
-    )
+    from wire_strategies import streams
 
     @settings(database=None)
-    @given(st.lists(piece, max_size=6).map(b"".join), st.lists(st.integers(0, 2_000), max_size=8))
+    @given(streams(max_pieces=6), st.lists(st.integers(0, 2_000), max_size=8))
     def target(stream: bytes, cuts: list[int]) -> None:
-        edges = [0, *sorted({c % (len(stream) + 1) for c in cuts}), len(stream)]
-        last[:] = [stream[a:b] for a, b in itertools.pairwise(edges)]
+        last[:] = chunked(stream, cuts)
         check(last, stats, None)
 
     last: list[bytes] = []  # the chunks of the latest example: what a reproducer holds
     fuzz_one_input = target.hypothesis.fuzz_one_input  # type: ignore[attr-defined]
-    rng = generator.rng
+    rng = random.Random(args.seed)
     deadline = time.perf_counter() + args.seconds if args.seconds else None
     while stats.inputs < args.inputs:
         if deadline is not None and stats.inputs % 1024 == 0 and time.perf_counter() > deadline:

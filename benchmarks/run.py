@@ -123,11 +123,19 @@ def bench_stop(s: Settings) -> Result:
     n = f"n={len(stops)}"
     p99 = percentile(stops, 0.99)
     rows = [
-        Row(f"stop latency, median ({n})", ms(statistics.median(stops)),
-            f"raw pty round trip {ms(statistics.median(raw))}"),
-        Row(f"stop latency, p99 ({n})", ms(p99), f"raw pty round trip {ms(percentile(raw, 0.99))}",
-            "p99 <= 5 ms", at_most(p99, 0.005)),
-    ]  # fmt: skip
+        Row(
+            f"stop latency, median ({n})",
+            ms(statistics.median(stops)),
+            f"raw pty round trip {ms(statistics.median(raw))}",
+        ),
+        Row(
+            f"stop latency, p99 ({n})",
+            ms(p99),
+            f"raw pty round trip {ms(percentile(raw, 0.99))}",
+            "p99 <= 5 ms",
+            at_most(p99, 0.005),
+        ),
+    ]
     return rows, {"raw_round_trip_s": raw, "stop_s": stops}
 
 
@@ -146,16 +154,24 @@ def bench_host_loss(s: Settings) -> Result:
         base = f"watchdog {watchdog_ms} ms (START)"
         target = f"<= {watchdog_ms + 100} ms"
         n = f"n={len(results)}"
-        rows.append(Row(
-            f"host loss, {label}: kill -9 -> log 0, worst ({n}, {trips} watchdog trips)",
-            f"{max(zero) * 1_000:.1f} ms (median {statistics.median(zero) * 1_000:.1f})",
-            base, target, at_most(max(zero), limit_s),
-        ))  # fmt: skip
-        rows.append(Row(
-            f"host loss, {label}: kill -9 -> 0-line seen in log file, worst ({n})",
-            f"{max(seen) * 1_000:.1f} ms (median {statistics.median(seen) * 1_000:.1f})",
-            base, target, at_most(max(seen), limit_s),
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                f"host loss, {label}: kill -9 -> log 0, worst ({n}, {trips} watchdog trips)",
+                f"{max(zero) * 1_000:.1f} ms (median {statistics.median(zero) * 1_000:.1f})",
+                base,
+                target,
+                at_most(max(zero), limit_s),
+            )
+        )
+        rows.append(
+            Row(
+                f"host loss, {label}: kill -9 -> 0-line seen in log file, worst ({n})",
+                f"{max(seen) * 1_000:.1f} ms (median {statistics.median(seen) * 1_000:.1f})",
+                base,
+                target,
+                at_most(max(seen), limit_s),
+            )
+        )
     return rows, raw
 
 
@@ -170,14 +186,18 @@ def bench_busy(s: Settings) -> Result:
     )
     rows = []
     for run in runs:
-        rows.append(Row(
-            f"busy session, {run.burners} CPU burners ({s.busy_session_min:g} min, watchdog "
-            f"{run.watchdog_ms} ms): trips (host's), longest / p99 gap between host frames",
-            f"{len(run.trips)} ({run.host_trips}); {run.host_gap_max_ms:.1f} / "
-            f"{run.host_gap_p99_ms:.1f} ms; exit {run.exit_code} {run.reason} after "
-            f"{run.minutes_run:.2f} min; simulator {run.sim_late_events}x late >= 100 ms",
-            base, f"0 trips, longest <= {busy_session.GAP_TARGET_MS:.0f} ms", run.met,
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                f"busy session, {run.burners} CPU burners ({s.busy_session_min:g} min, watchdog "
+                f"{run.watchdog_ms} ms): trips (host's), longest / p99 gap between host frames",
+                f"{len(run.trips)} ({run.host_trips}); {run.host_gap_max_ms:.1f} / "
+                f"{run.host_gap_p99_ms:.1f} ms; exit {run.exit_code} {run.reason} after "
+                f"{run.minutes_run:.2f} min; simulator {run.sim_late_events}x late >= 100 ms",
+                base,
+                f"0 trips, longest <= {busy_session.GAP_TARGET_MS:.0f} ms",
+                run.met,
+            )
+        )
     raw = {
         "conditions": busy_session.conditions(0),
         "runs": [asdict(r) for r in (baseline, *runs)],
@@ -192,11 +212,19 @@ def bench_setpoint(s: Settings) -> Result:
     where = f"pty, {s.setpoint_s} s, n={len(wire)}, {timing.skipped_ticks} ticks skipped"
     p99 = percentile(wire, 0.99)
     rows = [
-        Row(f"setpoint lateness (SET on the wire - due), median ({where})",
-            ms(statistics.median(wire)), f"engine->driver {ms(statistics.median(calls))}"),
-        Row(f"setpoint lateness (SET on the wire - due), p99 ({where})", ms(p99),
-            f"engine->driver {ms(percentile(calls, 0.99))}", "p99 <= 5 ms", at_most(p99, 0.005)),
-    ]  # fmt: skip
+        Row(
+            f"setpoint lateness (SET on the wire - due), median ({where})",
+            ms(statistics.median(wire)),
+            f"engine->driver {ms(statistics.median(calls))}",
+        ),
+        Row(
+            f"setpoint lateness (SET on the wire - due), p99 ({where})",
+            ms(p99),
+            f"engine->driver {ms(percentile(calls, 0.99))}",
+            "p99 <= 5 ms",
+            at_most(p99, 0.005),
+        ),
+    ]
     return rows, asdict(timing)
 
 
@@ -207,26 +235,41 @@ def bench_cost(s: Settings) -> Result:
     rows: list[Row] = []
     per_min = host.cpu_s_per_min
     if per_min is not None:
-        rows.append(Row(
-            f"session cost: tens start CPU per minute ({window})",
-            f"{per_min:.3f} CPU s/min ({per_min / 60:.2%} of a core)", "-",
-            "<= 1.2 CPU s/min (2 %)", at_most(per_min, 1.2),
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                f"session cost: tens start CPU per minute ({window})",
+                f"{per_min:.3f} CPU s/min ({per_min / 60:.2%} of a core)",
+                "-",
+                "<= 1.2 CPU s/min (2 %)",
+                at_most(per_min, 1.2),
+            )
+        )
     if host.total_cpu_s is not None:
-        rows.append(Row(
-            "session cost: tens start whole process (start-up and stop included)",
-            f"{host.total_cpu_s:.2f} CPU s in {host.total_wall_s:.1f} s "
-            f"(start-up etc. {host.startup_cpu_s or 0:.2f} CPU s)",
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                "session cost: tens start whole process (start-up and stop included)",
+                f"{host.total_cpu_s:.2f} CPU s in {host.total_wall_s:.1f} s "
+                f"(start-up etc. {host.startup_cpu_s or 0:.2f} CPU s)",
+            )
+        )
     if host.peak_rss_mb is not None:
-        rows.append(Row("session cost: tens start peak RSS", f"{host.peak_rss_mb:.1f} MB", "-",
-                        "<= 80 MB", at_most(host.peak_rss_mb, 80)))  # fmt: skip
+        rows.append(
+            Row(
+                "session cost: tens start peak RSS",
+                f"{host.peak_rss_mb:.1f} MB",
+                "-",
+                "<= 80 MB",
+                at_most(host.peak_rss_mb, 80),
+            )
+        )
     sim_min = sim.cpu_s_per_min
-    rows.append(Row(
-        f"(info) tens simulate CPU per minute ({window}), peak RSS",
-        ("n/a" if sim_min is None else f"{sim_min:.3f} CPU s/min")
-        + ("" if sim.peak_rss_mb is None else f", {sim.peak_rss_mb:.1f} MB"),
-    ))  # fmt: skip
+    rows.append(
+        Row(
+            f"(info) tens simulate CPU per minute ({window}), peak RSS",
+            ("n/a" if sim_min is None else f"{sim_min:.3f} CPU s/min")
+            + ("" if sim.peak_rss_mb is None else f", {sim.peak_rss_mb:.1f} MB"),
+        )
+    )
     raw = {"tens_start": asdict(host), "tens_simulate": asdict(sim)}
     return rows, raw
 
@@ -239,12 +282,16 @@ def bench_startup(s: Settings) -> Result:
     rows = []
     for name in ("tens --help", "import tenscontrol"):
         samples = times[name]
-        rows.append(Row(
-            f"start-up: {name} (n={len(samples)}, fresh processes)",
-            f"median {statistics.median(samples) * 1_000:.1f} ms, max {max(samples) * 1_000:.1f}, "
-            f"first {samples[0] * 1_000:.1f}",
-            base, "max <= 150 ms", at_most(max(samples), 0.150),
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                f"start-up: {name} (n={len(samples)}, fresh processes)",
+                f"median {statistics.median(samples) * 1_000:.1f} ms,"
+                f" max {max(samples) * 1_000:.1f}, first {samples[0] * 1_000:.1f}",
+                base,
+                "max <= 150 ms",
+                at_most(max(samples), 0.150),
+            )
+        )
     raw: dict[str, Any] = {"wall_s": times}
     if max(times["tens --help"]) > 0.150:
         costs = startup_time.import_costs()
@@ -260,9 +307,13 @@ def bench_virtual(s: Settings) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
         wall, reason, size = virtual_session.run(s.virtual_min, Path(tmp))
     limit = 2.0 * s.virtual_min / 60
-    row = Row(f"virtual time: {s.virtual_min}-min session on sim:// virtual clock, wall",
-              f"{wall:.2f} s ({reason}, log {size} B)", "-", f"<= {limit:g} s",
-              at_most(wall, limit))  # fmt: skip
+    row = Row(
+        f"virtual time: {s.virtual_min}-min session on sim:// virtual clock, wall",
+        f"{wall:.2f} s ({reason}, log {size} B)",
+        "-",
+        f"<= {limit:g} s",
+        at_most(wall, limit),
+    )
     return [row], {"wall_s": wall, "reason": reason, "log_bytes": size}
 
 
@@ -270,10 +321,13 @@ def bench_codec(s: Settings) -> Result:
     """Frames encoded+decoded per second."""
     results = codec_throughput.measure_all(s.codec_frames)
     rows = [
-        Row(f"codec: {r.name} encode+decode ({r.frame_bytes} B/frame)", f"{r.both:,.0f} frames/s",
-            f"encode {r.encode:,.0f}/s, decode {r.decode:,.0f}/s")
+        Row(
+            f"codec: {r.name} encode+decode ({r.frame_bytes} B/frame)",
+            f"{r.both:,.0f} frames/s",
+            f"encode {r.encode:,.0f}/s, decode {r.decode:,.0f}/s",
+        )
         for r in results
-    ]  # fmt: skip
+    ]
     return rows, {"rates": [asdict(r) for r in results]}
 
 
@@ -340,8 +394,13 @@ def main() -> None:
     print(table(rows))
     print(f"total {time.monotonic() - began:.0f} s")
     if args.json:
-        document = {"machine": info, "mode": mode, "settings": asdict(settings),
-                    "rows": [asdict(r) for r in rows], "raw": raw}  # fmt: skip
+        document = {
+            "machine": info,
+            "mode": mode,
+            "settings": asdict(settings),
+            "rows": [asdict(r) for r in rows],
+            "raw": raw,
+        }
         args.json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 

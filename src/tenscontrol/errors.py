@@ -45,10 +45,6 @@ class ProtocolError(DeviceError):
     to it, is not speaking the protocol (exit 3, like any other device problem)."""
 
 
-class FrameError(ProtocolError):
-    """A frame that failed to decode (stuffing, CRC, length, header)."""
-
-
 class PayloadError(ProtocolError):
     """A payload that does not fit its type. ``code``/``field`` are what a NAK would carry
     (a :class:`~tenscontrol.protocol.constants.NakCode`)."""
@@ -57,6 +53,12 @@ class PayloadError(ProtocolError):
         super().__init__(message)
         self.code = code
         self.field = field
+
+
+class EncodeError(ProtocolError):
+    """A message or frame that cannot be put on the wire: a field outside its wire range
+    (named, with the range), not an integer, or too long. Nothing was sent; the message was
+    built wrong, by the host or the simulator."""
 
 
 class PortError(DeviceError):

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
 
+import tenscontrol
 from tenscontrol import hard_limits as hl
 from tenscontrol.errors import ProfileError
 from tenscontrol.profiles.dose import Verdict, check_profile
@@ -22,7 +28,10 @@ REQUIRED = (
     "acupuncture-like",
     "mixed-frequency",
 )
-BUILTINS = sorted(p.stem for p in builtin_dir().glob("*.toml"))
+BUILTINS = sorted(
+    p.name.removesuffix(".toml") for p in builtin_dir().iterdir() if p.name.endswith(".toml")
+)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_required_profile_ships() -> None:
@@ -41,7 +50,7 @@ def test_builtin_loads_and_passes_the_dose_check_at_its_ceiling(name: str) -> No
         assert channel.ceiling_ua <= hl.BUILTIN_PROFILE_MAX_AMPLITUDE_UA
         assert "2.5 cm" in channel.placement
         assert "never" in channel.placement.lower()
-    assert "tens-facts.md" in prof.source
+    assert "docs/safety.md" in prof.source
     assert prof.soft_start_ms >= hl.MIN_SOFT_START_S * 1000
 
 
@@ -71,9 +80,44 @@ def test_a_builtin_above_60_ma_is_refused(tmp_path: Path) -> None:
 
 
 def test_wheel_ships_the_profiles_folder() -> None:
-    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
-    force = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
-    assert force["profiles"] == "tenscontrol/builtin_profiles"
+    """The built-ins are package data, in the package folder the wheel takes whole: no
+    force-include copying them in from elsewhere, which a checkout could not see."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    wheel = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["packages"] == ["src/tenscontrol"]
+    assert "force-include" not in wheel
+    in_source = sorted(p.stem for p in (ROOT / "src/tenscontrol/builtin_profiles").glob("*.toml"))
+    assert in_source == BUILTINS
+
+
+def test_builtins_are_found_in_a_zipped_install(tmp_path: Path) -> None:
+    """The lookup is package resources only: it works when the package is imported from a
+    zip, where a built-in is no file on disk (no ``str(path)`` or ``Path`` assumption)."""
+    package = Path(tenscontrol.__file__).parent
+    archive = tmp_path / "tenscontrol.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zipped.write(path, Path("tenscontrol") / path.relative_to(package))
+    script = textwrap.dedent(
+        """
+        import tenscontrol
+        from tenscontrol.profiles.loader import builtin_dir, discover, resolve
+        assert ".zip" in tenscontrol.__file__, tenscontrol.__file__
+        assert not isinstance(builtin_dir(), __import__("pathlib").Path)
+        print(" ".join(e.name for e in discover() if e.builtin))
+        profile = resolve("low-back")
+        print(profile.name, profile.builtin, profile.path)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(archive), "TENS_HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    names, loaded = result.stdout.splitlines()
+    assert names.split() == BUILTINS
+    assert loaded == f"low-back True {archive / 'tenscontrol/builtin_profiles/low-back.toml'}"
 
 
 def test_discover_lists_builtins_first() -> None:

@@ -21,7 +21,7 @@ rates = st.integers(min_value=hl.MIN_PULSE_RATE_MHZ, max_value=hl.MAX_PULSE_RATE
 areas = st.integers(min_value=hl.MIN_PAD_AREA_MM2, max_value=hl.MAX_PAD_AREA_MM2)
 
 
-def test_worked_example_from_tens_facts() -> None:
+def test_worked_example_of_the_safety_document() -> None:
     """50 mA, 200 us, 100 Hz, symmetric biphasic -> duty 0.04, 10 mA rms, 0.4 / 2.5 mA/cm2."""
     on = dose.duty(100_000, 200)
     assert on == Fraction(4, 100)

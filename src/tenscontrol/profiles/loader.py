@@ -2,8 +2,9 @@
 
 Where profiles are found:
 
-* built-in: the ``tenscontrol/builtin_profiles`` folder inside an installed wheel, or the
-  repository's ``profiles/`` folder when running from a source or editable checkout;
+* built-in: the package's ``builtin_profiles`` folder (``src/tenscontrol/builtin_profiles``
+  in the repository), read as package resources, so one lookup serves a checkout, an
+  editable install, an installed wheel and a zipped one alike;
 * the user folder: ``$TENS_HOME/profiles`` if ``TENS_HOME`` is set, else
   ``platformdirs.user_data_dir("tenscontrol")/profiles``;
 * any file path given directly.
@@ -21,7 +22,9 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePosixPath
+from typing import IO
 
 import platformdirs
 from pydantic import ValidationError
@@ -34,28 +37,32 @@ from tenscontrol.profiles.schema import ProfileFile
 from tenscontrol.profiles.text import check_name
 from tenscontrol.profiles.units import MA_TO_UA, fmt_number
 
-#: Larger files are refused unread (format bound, not a stimulation limit).
+#: Larger files are refused; no more than this + 1 byte is ever read (a format bound, not a
+#: stimulation limit).
 MAX_PROFILE_BYTES = 1_000_000
 SUFFIX = ".toml"
+#: The folder of the ``tenscontrol`` package the built-in profiles ship in.
+BUILTIN_FOLDER = "builtin_profiles"
 
 Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A profile file found in a folder: its name (the file stem), path and origin."""
+    """A profile file found in a folder: its name (the file stem), where it is and its origin.
+
+    ``path`` is a :class:`~pathlib.Path` for a user file; a built-in's is a package resource
+    (a ``Traversable``: a real path, or an entry of a zipped install). Both print as a path.
+    """
 
     name: str
-    path: Path
+    path: Traversable
     builtin: bool
 
 
-def builtin_dir() -> Path:
-    """The folder of built-in profiles: in the installed package, else the source checkout."""
-    packaged = resources.files("tenscontrol").joinpath("builtin_profiles")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "profiles"
+def builtin_dir() -> Traversable:
+    """The folder of built-in profiles, a resource of the ``tenscontrol`` package."""
+    return resources.files("tenscontrol").joinpath(BUILTIN_FOLDER)
 
 
 def user_dir() -> Path:
@@ -66,13 +73,20 @@ def user_dir() -> Path:
     return Path(platformdirs.user_data_dir("tenscontrol")) / "profiles"
 
 
-def _entries(folder: Path, *, builtin: bool) -> list[Entry]:
+def _stem(path: Traversable) -> str:
+    """The file name without its suffix (``Traversable`` has no ``stem``)."""
+    return PurePosixPath(path.name).stem
+
+
+def _entries(folder: Traversable, *, builtin: bool) -> list[Entry]:
     if not folder.is_dir():
         return []
-    return sorted(
-        (Entry(p.stem, p, builtin) for p in folder.glob(f"*{SUFFIX}") if p.is_file()),
-        key=lambda e: e.name,
+    found = (
+        Entry(_stem(p), p, builtin)
+        for p in folder.iterdir()
+        if p.name.endswith(SUFFIX) and p.is_file()
     )
+    return sorted(found, key=lambda e: e.name)
 
 
 def discover(warn: Warn | None = None) -> list[Entry]:
@@ -90,7 +104,7 @@ def discover(warn: Warn | None = None) -> list[Entry]:
     return sorted(found.values(), key=lambda e: (not e.builtin, e.name))
 
 
-def _clash(user: Path, builtin: Path) -> str:
+def _clash(user: Traversable, builtin: Traversable) -> str:
     return (
         f"user profile {user} has the same name as built-in profile {builtin}; using the"
         " built-in (rename yours, or pass its path to use it)"
@@ -132,18 +146,19 @@ def resolve(ref: str, warn: Warn | None = None) -> Profile:
     )
 
 
-def read_text(path: Path) -> str:
-    """A profile file's text: refused when missing, over 1 MB, binary or not UTF-8."""
+def read_text(path: Traversable) -> str:
+    """A profile file's text: refused when missing, over 1 MB, binary or not UTF-8.
+
+    Never reads more than 1 MB + 1 byte, whatever the file is (a device, a pipe)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_PROFILE_BYTES:
-            raise _one(path, f"file is {size:,} bytes; profiles may be at most 1 MB")
         with path.open("rb") as handle:
             data = handle.read(MAX_PROFILE_BYTES + 1)
+            size = _size(handle) if len(data) > MAX_PROFILE_BYTES else None
     except OSError as error:
         raise _one(path, f"cannot read: {error.strerror or error}") from None
     if len(data) > MAX_PROFILE_BYTES:
-        raise _one(path, "file is over 1 MB; profiles may be at most 1 MB")
+        told = f"{size:,} bytes" if size is not None and size > MAX_PROFILE_BYTES else "over 1 MB"
+        raise _one(path, f"file is {told}; profiles may be at most 1 MB")
     if b"\x00" in data:
         raise _one(path, "binary file (contains NUL bytes); a profile is UTF-8 TOML text")
     try:
@@ -154,7 +169,15 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def load_file(path: Path, *, builtin: bool = False) -> Profile:
+def _size(handle: IO[bytes]) -> int | None:
+    """The size of an open file in bytes, None for a handle without a file (an entry of a zip)."""
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return None
+
+
+def load_file(path: Traversable, *, builtin: bool = False) -> Profile:
     """Read, parse and validate one profile file.
 
     Raises one :class:`ProfileError` listing every problem, one line each.
@@ -175,8 +198,8 @@ def load_file(path: Path, *, builtin: bool = False) -> Profile:
     except ValidationError as error:
         raise _many(path, [format_problem(e) for e in error.errors()]) from None
     problems: list[str] = []
-    in_folder = builtin or path.parent.resolve() == user_dir().resolve()
-    if in_folder and data.name != path.stem:
+    in_user_folder = isinstance(path, Path) and path.parent.resolve() == user_dir().resolve()
+    if (builtin or in_user_folder) and data.name != _stem(path):
         problems.append(f"name: {data.name!r} must match the file name {path.name!r}")
     profile = to_profile(data, path=path, builtin=builtin)
     if builtin:
@@ -265,11 +288,11 @@ def _describe(value: object) -> str:
     return f"{kind} {text!r}" if isinstance(value, str) else f"{kind} {text}"
 
 
-def _one(path: Path, problem: str) -> ProfileError:
+def _one(path: Traversable, problem: str) -> ProfileError:
     return ProfileError(f"{path}: {problem}", problems=[f"{path}: {problem}"])
 
 
-def _many(path: Path, problems: list[str]) -> ProfileError:
+def _many(path: Traversable, problems: list[str]) -> ProfileError:
     lines = [f"{path}: {p}" for p in problems]
     summary = lines[0] if len(lines) == 1 else f"{path}: {len(lines)} problems"
     return ProfileError(summary, problems=lines)

@@ -8,7 +8,7 @@ loader (:mod:`tenscontrol.profiles.loader`) does both steps.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Literal
 
 from tenscontrol.profiles.schema import ModulationFile, PhaseFile, ProfileFile, phase_ms
@@ -96,7 +96,7 @@ class Profile:
     repeat_phases: bool
     channels: tuple[Channel, ...]
     phases: tuple[Phase, ...]
-    path: Path | None = None
+    path: Traversable | None = None
     builtin: bool = False
 
     @property
@@ -139,7 +139,9 @@ def _phase(phase: PhaseFile) -> Phase:
     )
 
 
-def to_profile(data: ProfileFile, *, path: Path | None = None, builtin: bool = False) -> Profile:
+def to_profile(
+    data: ProfileFile, *, path: Traversable | None = None, builtin: bool = False
+) -> Profile:
     """Convert a validated profile file to integer units (exact; nothing is rounded)."""
     channels = tuple(
         Channel(

@@ -14,7 +14,7 @@ from enum import Enum
 
 from cobs import cobs
 
-from tenscontrol.errors import FrameError
+from tenscontrol.errors import EncodeError
 from tenscontrol.protocol.constants import (
     CRC_LEN,
     DELIMITER,
@@ -23,8 +23,9 @@ from tenscontrol.protocol.constants import (
     MAX_STUFFED_FRAME_LEN,
     MIN_RAW_FRAME_LEN,
 )
+from tenscontrol.protocol.wire_struct import Layout
 
-_HEADER = struct.Struct("<BBH")
+_HEADER = Layout("frame", "BBH", ("version", "msg_type", "seq"))
 _CRC = struct.Struct("<I")
 
 
@@ -62,11 +63,15 @@ class FrameFault:
 
 
 def encode_frame(version: int, msg_type: int, seq: int, payload: bytes) -> bytes:
-    """Stuff and delimit one frame. Raises :class:`FrameError` on out-of-range fields."""
+    """Stuff and delimit one frame.
+
+    Raises :class:`EncodeError` naming the header field outside its wire range, or a
+    payload longer than the frame can carry."""
     if len(payload) > MAX_PAYLOAD_LEN:
-        raise FrameError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_LEN}")
-    if not (0 <= version <= 0xFF and 0 <= msg_type <= 0xFF and 0 <= seq <= 0xFFFF):
-        raise FrameError(f"header out of range: version={version} type={msg_type} seq={seq}")
+        raise EncodeError(
+            f"cannot encode frame.payload of {len(payload)} bytes: outside its wire range"
+            f" 0..{MAX_PAYLOAD_LEN} bytes"
+        )
     raw = _HEADER.pack(version, msg_type, seq) + payload
     raw += _CRC.pack(crc32(raw))
     stuffed: bytes = cobs.encode(raw)

@@ -1,10 +1,10 @@
 """Byte layouts of the payloads in firmware_protocol.md (little-endian ``struct``s) and
 the checked readers the codec decodes them with: every short, long or out-of-range payload
-becomes a :class:`PayloadError` naming the message, the byte and the NAK code."""
+becomes a :class:`PayloadError` naming the message, the byte and the NAK code. Encoding is
+checked by :class:`Layout`: a field outside its wire range is an ``EncodeError`` naming it."""
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 from enum import IntEnum
 from typing import TypeVar
@@ -12,22 +12,93 @@ from typing import TypeVar
 from tenscontrol.errors import PayloadError
 from tenscontrol.protocol.constants import MAX_ID_STRING_LEN, NakCode
 from tenscontrol.protocol.messages import Message
+from tenscontrol.protocol.wire_struct import Layout
 
-HELLO = struct.Struct("<BB")
-START = struct.Struct("<BH")
-SETPOINT = struct.Struct("<BIIHBBIB")
-NAK = struct.Struct("<BBB")
-ID_HEAD = struct.Struct("<BBBBBBBB")
-ID_TIMING = struct.Struct("<HHHHIB")
-CAPS = struct.Struct("<IIIHHBBIIBB")
-TELEMETRY_HEAD = struct.Struct("<BBHBIIB")
-CHANNEL_TELEMETRY = struct.Struct("<IIBHB")
-BOOT = struct.Struct("<B")
+HELLO = Layout("Hello", "BB", ("min_version", "max_version"))
+START = Layout("Start", "BH", ("channel_mask", "watchdog_ms"))
+SETPOINT = Layout(
+    "Setpoint",
+    "BIIHBBIB",
+    (
+        "channel",
+        "amplitude_ua",
+        "rate_mhz",
+        "phase_width_us",
+        "waveform",
+        "pattern",
+        "burst_rate_mhz",
+        "pulses_per_burst",
+    ),
+)
+ACK_HEAD = Layout("Ack", "B", ("request_type",))
+NAK = Layout("Nak", "BBB", ("request_type", "code", "field"))
+ID_HEAD = Layout(
+    "Identity",
+    "BBBBBBBB",
+    (
+        "selected_version",
+        "minor_version",
+        "device_min_version",
+        "device_max_version",
+        "flags",
+        "firmware[0]",
+        "firmware[1]",
+        "firmware[2]",
+    ),
+)
+ID_TIMING = Layout(
+    "Identity",
+    "HHHHIB",
+    (
+        "watchdog_min_ms",
+        "watchdog_max_ms",
+        "watchdog_default_ms",
+        "telemetry_period_ms",
+        "slew_ua_per_s",
+        "len(channels)",
+    ),
+)
+CAPS = Layout(
+    "Identity.channels",
+    "IIIHHBBIIBB",
+    (
+        "max_amplitude_ua",
+        "rate_min_mhz",
+        "rate_max_mhz",
+        "width_min_us",
+        "width_max_us",
+        "waveforms",
+        "patterns",
+        "burst_rate_min_mhz",
+        "burst_rate_max_mhz",
+        "pulses_per_burst_min",
+        "pulses_per_burst_max",
+    ),
+)
+TELEMETRY_HEAD = Layout(
+    "Telemetry",
+    "BBHBIIB",
+    (
+        "state",
+        "faults",
+        "battery_mv",
+        "battery_pct",
+        "uptime_ms",
+        "frame_errors",
+        "len(channels)",
+    ),
+)
+CHANNEL_TELEMETRY = Layout(
+    "Telemetry.channels",
+    "IIBHB",
+    ("setpoint_ua", "delivered_ua", "lead", "impedance_ohm", "faults"),
+)
+BOOT = Layout("Boot", "B", ("reason",))
 
 E = TypeVar("E", bound=IntEnum)
 
 
-def exact(payload: bytes, layout: struct.Struct, what: str) -> tuple[int, ...]:
+def exact(payload: bytes, layout: Layout, what: str) -> tuple[int, ...]:
     """``payload`` unpacked with ``layout``; BAD_LENGTH unless it is exactly that long."""
     if len(payload) != layout.size:
         raise PayloadError(
@@ -82,7 +153,7 @@ class PayloadReader:
         self.offset += size
         return chunk
 
-    def unpack(self, layout: struct.Struct) -> tuple[int, ...]:
+    def unpack(self, layout: Layout) -> tuple[int, ...]:
         """The next ``layout.size`` bytes, unpacked."""
         return layout.unpack(self.take(layout.size))
 
