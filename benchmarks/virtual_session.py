@@ -1,4 +1,4 @@
-"""Wall time of a 60-minute session in virtual time (sim:// on a VirtualClock, manual driver).
+"""Wall time of a 60-minute session in virtual time (a simulator on a VirtualClock, manual driver).
 
 Run: ``python benchmarks/virtual_session.py [--minutes 60] [--profile]``. The profile is the
 built-in ``low-back`` stretched to the length asked for, at 20 mA, with a session log in a
@@ -20,7 +20,6 @@ from tenscontrol.clock import VirtualClock
 from tenscontrol.device import TensDevice
 from tenscontrol.profiles import resolve
 from tenscontrol.session import SessionEngine, UserCaps
-from tenscontrol.transport import open_port
 
 
 def run(minutes: int, folder: Path) -> tuple[float, str, int]:
@@ -29,18 +28,14 @@ def run(minutes: int, folder: Path) -> tuple[float, str, int]:
     ms = minutes * 60_000
     profile = replace(base, duration_ms=ms, phases=(replace(base.phases[0], duration_ms=ms),))
     clock = VirtualClock()
-    sim.register_clock("bench", clock)
-    try:
-        with TensDevice(open_port("sim://?clock=bench"), clock=clock, threaded=False) as device:
-            device.connect()
-            engine = SessionEngine(
-                profile, device, intensities_ua={1: 20_000}, caps=UserCaps(), data_root=folder
-            )
-            began = time.perf_counter()
-            result = engine.run()
-            wall = time.perf_counter() - began
-    finally:
-        sim.unregister_clock("bench")
+    with TensDevice(sim.open_simulator(clock=clock), clock=clock, threaded=False) as device:
+        device.connect()
+        engine = SessionEngine(
+            profile, device, intensities_ua={1: 20_000}, caps=UserCaps(), data_root=folder
+        )
+        began = time.perf_counter()
+        result = engine.run()
+        wall = time.perf_counter() - began
     size = result.log_path.stat().st_size if result.log_path else 0
     return wall, result.reason, size
 

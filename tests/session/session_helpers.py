@@ -17,7 +17,6 @@ from tenscontrol.profiles import Profile, resolve
 from tenscontrol.session import SessionEngine
 from tenscontrol.session.config import UserCaps
 from tenscontrol.sim.model import DeviceModel
-from tenscontrol.transport import open_port
 
 _names = itertools.count()
 
@@ -56,21 +55,20 @@ class Rig:
 
 @contextmanager
 def virtual_rig(tmp_path: Path, options: str = "", **kwargs: Any) -> Iterator[Rig]:
-    """A TensDevice in manual mode on ``sim://?<options>`` with a virtual clock and a sim log."""
+    """A TensDevice in manual mode on a simulator with ``options`` (a sim:// URL query), a
+    virtual clock and a sim log."""
     clock = VirtualClock()
     name = f"session-{next(_names)}"
-    sim.register_clock(name, clock)
     tmp_path.mkdir(parents=True, exist_ok=True)
     sim_log = tmp_path / f"{name}-sim.jsonl"
-    query = f"clock={name}&log={sim_log}" + (f"&{options}" if options else "")
-    port = open_port(f"sim://?{query}")
+    query = f"log={sim_log}" + (f"&{options}" if options else "")
+    port = sim.open_simulator(sim.parse_query(query), clock=clock)
     device = TensDevice(port, clock=clock, threaded=False, **kwargs)
     try:
         device.connect()
         yield Rig(device, clock, sim_log, tmp_path / "data")
     finally:
         device.close()
-        sim.unregister_clock(name)
 
 
 def long_profile(name: str = "low-back", minutes: int = 60) -> Profile:

@@ -1,4 +1,5 @@
-"""Helpers for the simulator tests: a host that talks to a DeviceModel in virtual time."""
+"""Helpers for the simulator tests: the reference host's exchange, wired straight to a
+DeviceModel in virtual time (no port, no link)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,17 @@ from tenscontrol.clock import VirtualClock
 from tenscontrol.protocol import (
     Ack,
     Boot,
-    Frame,
-    FrameDecoder,
     Message,
     Nak,
     Pattern,
     Setpoint,
     Telemetry,
     Waveform,
-    decode_message,
-    encode_message,
 )
 from tenscontrol.sim.eventlog import MemorySink
 from tenscontrol.sim.faults import SimOptions, parse_options
 from tenscontrol.sim.model import DeviceModel
+from tenscontrol.sim.spec_host import HostExchange, Received
 
 
 def setpoint(
@@ -46,38 +44,41 @@ def setpoint(
 
 
 class Host:
-    """Sends frames to a model on a virtual clock and decodes what comes back."""
+    """Sends requests to a model on a virtual clock and decodes what comes back, with the
+    reference host's exchange (so every answer is checked against its request)."""
 
     def __init__(self, options: SimOptions | None = None) -> None:
         self.clock = VirtualClock()
         self.sink = MemorySink()
         self.model = DeviceModel(self.clock.monotonic(), options, sink=self.sink)
-        self.decoder = FrameDecoder()
+        self.exchange = HostExchange()
         self.received: list[tuple[float, int, Message]] = []
-        self.seq = 0
 
     def send_raw(self, data: bytes) -> list[Message]:
         """Feed bytes now; return the messages the device sent in response (and pushed)."""
         self.model.receive(data, self.clock.monotonic())
-        return self.collect()
+        return [message for _, message in self._collect()]
 
     def send(self, message: Message, version: int = 1) -> Message:
         """Send a request; return its response (IDENTITY, ACK or NAK) with the same seq."""
-        seq = self.seq
-        self.seq = (self.seq + 1) & 0xFFFF
-        out = self.send_raw(encode_message(message, seq, version))
-        responses = [m for m in out if not isinstance(m, Telemetry | Boot)]
+        seq, wire = self.exchange.request(message, version)
+        self.model.receive(wire, self.clock.monotonic())
+        out = self._collect()
+        responses = [r for r in out if not isinstance(r.message, Telemetry | Boot)]
         assert len(responses) == 1, out
-        return responses[0]
+        assert responses[0].seq == seq, out
+        return responses[0].message
 
     def collect(self) -> list[Message]:
-        messages = []
-        for frame in self.decoder.feed(self.model.take_output()):
-            assert isinstance(frame, Frame), frame
-            message = decode_message(frame)
-            self.received.append((self.clock.monotonic(), frame.seq, message))
-            messages.append(message)
-        return messages
+        """Decode what the device sent since the last look."""
+        return [message for _, message in self._collect()]
+
+    def _collect(self) -> list[Received]:
+        got = self.exchange.feed(self.model.take_output())
+        assert self.exchange.frame_errors == 0  # the device never sends a broken frame
+        now = self.clock.monotonic()
+        self.received.extend((now, seq, message) for seq, message in got)
+        return got
 
     def run(self, seconds: float) -> list[Message]:
         """Advance virtual time by ``seconds`` step by step through device events."""

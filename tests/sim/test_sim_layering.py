@@ -38,3 +38,15 @@ def test_sim_imports_only_allowed_layers() -> None:
                 assert top in sys.stdlib_module_names or top in ("serial", "_typeshed"), (
                     f"{path.name} imports {name}"
                 )
+
+
+def test_the_spec_host_depends_only_on_the_protocol() -> None:
+    # The reference host is written from the spec alone: nothing of the simulator it
+    # checks, nothing of the driver (TensDevice), nothing of pyserial.
+    path = Path(tenscontrol.sim.__file__).parent / "spec_host.py"
+    for name in imported_modules(path):
+        top = name.split(".")[0]
+        if top == "tenscontrol":
+            assert name.startswith(("tenscontrol.protocol", "tenscontrol.errors")), name
+        else:
+            assert top in sys.stdlib_module_names, name

@@ -1,4 +1,5 @@
-"""The simulator served on a pty and on TCP, through real pyserial; ``tens simulate``."""
+"""The simulator served on a pty and on TCP, through real pyserial; ``tens simulate`` and
+``python -m tenscontrol.sim``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 import pytest
 import serial
@@ -18,78 +18,34 @@ from tenscontrol.cli.main import cli
 from tenscontrol.errors import UserInputError
 from tenscontrol.protocol import (
     Ack,
-    Boot,
     Fault,
-    Frame,
-    FrameDecoder,
     Heartbeat,
     Hello,
     Identity,
     IdentityFlag,
-    Message,
     Pattern,
     Setpoint,
     Start,
     Stop,
-    Telemetry,
     Waveform,
-    decode_message,
-    encode_message,
 )
 from tenscontrol.sim.faults import parse_options
 from tenscontrol.sim.server import PtyServer, SimServer, TcpServer, parse_address
+from tenscontrol.sim.spawn import SimulatorProcess
+from tenscontrol.sim.spec_host import SpecHost
 
 DEADLINE_S = 5.0
 SET_2MA = Setpoint(1, 2_000, 80_000, 180, Waveform.SYMMETRIC_BIPHASIC, Pattern.CONTINUOUS, 0, 0)
 
 
-class RealClient:
-    """A spec-following host over a real-clock pyserial port, waiting with deadlines."""
-
-    def __init__(self, port: serial.SerialBase) -> None:
-        self.port = port
-        self.decoder = FrameDecoder()
-        self.seq = 0
-        self.telemetry: list[Telemetry] = []
-        self.boots = 0
-
-    def request(self, message: Message) -> Message:
-        seq = self.seq
-        self.seq += 1
-        self.port.write(encode_message(message, seq))
-        deadline = time.monotonic() + DEADLINE_S
-        while time.monotonic() < deadline:
-            for got_seq, got in self.read():
-                if got_seq == seq and not isinstance(got, Telemetry | Boot):
-                    return got
-        raise AssertionError(f"no reply to {message}")
-
-    def read(self) -> list[tuple[int, Message]]:
-        out = []
-        for result in self.decoder.feed(self.port.read(256)):
-            if isinstance(result, Frame):
-                message = decode_message(result)
-                if isinstance(message, Telemetry):
-                    self.telemetry.append(message)
-                if isinstance(message, Boot):
-                    self.boots += 1
-                out.append((result.seq, message))
-        return out
-
-    def heartbeat_until(self, check: Callable[[Telemetry], bool]) -> Telemetry:
-        deadline = time.monotonic() + DEADLINE_S
-        while time.monotonic() < deadline:
-            assert isinstance(self.request(Heartbeat()), Ack)
-            for sample in self.telemetry:
-                if check(sample):
-                    return sample
-            self.telemetry.clear()
-        raise AssertionError("telemetry never matched")
+def real_client(port: serial.SerialBase) -> SpecHost:
+    """The reference host over a real-clock pyserial port, waiting with deadlines."""
+    return SpecHost(port, reply_timeout_s=DEADLINE_S)
 
 
 def handshake_and_round_trip(port: serial.SerialBase) -> None:
-    client = RealClient(port)
-    port.write(b"\x00")
+    client = real_client(port)
+    client.resync()
     identity = client.request(Hello(1, 1))
     assert isinstance(identity, Identity)
     assert IdentityFlag.SIMULATOR in identity.flags
@@ -98,10 +54,14 @@ def handshake_and_round_trip(port: serial.SerialBase) -> None:
     ack = client.request(SET_2MA)
     assert isinstance(ack, Ack)
     assert ack.applied == SET_2MA
-    client.heartbeat_until(lambda t: t.channels[0].delivered_ua > 0)
+    client.heartbeat_until(
+        lambda t: t.channels[0].delivered_ua > 0, within_s=DEADLINE_S, what="output rising"
+    )
     assert isinstance(client.request(Stop()), Ack)
     client.telemetry.clear()
-    client.heartbeat_until(lambda t: t.channels[0].delivered_ua == 0)
+    client.heartbeat_until(
+        lambda t: t.channels[0].delivered_ua == 0, within_s=DEADLINE_S, what="output 0"
+    )
 
 
 def check_model_idle(server: SimServer) -> None:
@@ -123,7 +83,7 @@ def test_pty_through_real_pyserial() -> None:
         # a second client can open the port after the first closed it
         port = serial.serial_for_url(server.port, exclusive=True, timeout=0.02)
         try:
-            assert isinstance(RealClient(port).request(Heartbeat()), Ack)
+            assert isinstance(real_client(port).request(Heartbeat()), Ack)
         finally:
             port.close()
 
@@ -139,7 +99,7 @@ def test_tcp_through_socket_url() -> None:
             host, _, number = address.rpartition(":")
             with socket.create_connection((host, int(number)), timeout=DEADLINE_S) as other:
                 assert other.recv(16) == b""
-            assert isinstance(RealClient(port).request(Heartbeat()), Ack)
+            assert isinstance(real_client(port).request(Heartbeat()), Ack)
         finally:
             port.close()
         check_model_idle(server)
@@ -227,8 +187,8 @@ def test_tens_simulate_subprocess(mode: list[str]) -> None:
         url = read_port_line(process)
         port = serial.serial_for_url(url, timeout=0.02)
         try:
-            client = RealClient(port)
-            port.write(b"\x00")
+            client = real_client(port)
+            client.resync()
             identity = client.request(Hello(1, 1))
             assert isinstance(identity, Identity)
             assert IdentityFlag.SIMULATOR in identity.flags
@@ -244,3 +204,40 @@ def test_tens_simulate_subprocess(mode: list[str]) -> None:
             process.stdout.close()
         if process.stderr is not None:
             process.stderr.close()
+
+
+def test_python_m_tenscontrol_sim_serves_without_the_cli() -> None:
+    with SimulatorProcess(("--pty",)) as simulator:
+        assert simulator.port.startswith("/dev/")
+        port = serial.serial_for_url(simulator.port, timeout=0.02)
+        try:
+            client = real_client(port)
+            client.resync()
+            identity = client.request(Hello(1, 1))
+            assert isinstance(identity, Identity)
+            assert IdentityFlag.SIMULATOR in identity.flags
+        finally:
+            port.close()
+        assert simulator.stop() == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "needle"),
+    [
+        (["--self-test"], 0, "self-test passed"),
+        (["--pty", "--corrupt-rate", "7"], 2, "error: simulator option corrupt_rate=7"),
+        (["--tcp", "10.0.0.1:5555"], 2, "hint: the simulator binds to 127.0.0.1"),
+        ([], 2, "error: choose exactly one of --pty and --tcp"),
+        (["--bogus"], 2, "unrecognized arguments: --bogus"),
+    ],
+)
+def test_python_m_tenscontrol_sim_exit_status(args: list[str], status: int, needle: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tenscontrol.sim", *args],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S * 4,
+        check=False,
+    )
+    assert done.returncode == status, done.stderr
+    assert needle in done.stdout + done.stderr

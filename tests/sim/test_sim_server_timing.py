@@ -15,7 +15,8 @@ import serial
 
 from tenscontrol.protocol import Heartbeat, Start, encode_message
 from tenscontrol.sim.faults import parse_options
-from tenscontrol.sim.server import GAP_EVENT_S, LATE_EVENT_S, PtyServer, ServeTiming
+from tenscontrol.sim.serve_timing import ServeTiming
+from tenscontrol.sim.server import GAP_EVENT_S, LATE_EVENT_S, PtyServer
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pty is POSIX only")
 

@@ -14,7 +14,7 @@ import pytest
 import serial
 
 from tenscontrol import sim
-from tenscontrol.clock import VirtualClock
+from tenscontrol.clock import RealClock, VirtualClock
 from tenscontrol.errors import UserInputError
 from tenscontrol.protocol import (
     Ack,
@@ -25,7 +25,7 @@ from tenscontrol.protocol import (
     Hello,
     Identity,
     IdentityFlag,
-    Message,
+    Lead,
     Pattern,
     ResetReason,
     Setpoint,
@@ -36,46 +36,23 @@ from tenscontrol.protocol import (
     decode_message,
     encode_message,
 )
-from tenscontrol.sim.faults import LeadChange, OverDeliver, parse_options
+from tenscontrol.sim import open_simulator, parse_query
+from tenscontrol.sim.faults import LeadChange, OverDeliver, SimOptions, parse_options
 from tenscontrol.sim.protocol_sim import Serial as SimSerial
+from tenscontrol.sim.spec_host import SpecHost
+from tenscontrol.transport import register_simulator
 
 SET_10MA = Setpoint(1, 10_000, 80_000, 180, Waveform.SYMMETRIC_BIPHASIC, Pattern.CONTINUOUS, 0, 0)
 
 
-class Client:
-    """A minimal spec-following host over a pyserial port."""
-
-    def __init__(self, port: serial.SerialBase) -> None:
-        self.port = port
-        self.decoder = FrameDecoder()
-        self.seq = 0
-        self.messages: list[tuple[int, Message]] = []
-        self.errors = 0
-
-    def pump(self) -> None:
-        for result in self.decoder.feed(self.port.read(4096)):
-            if isinstance(result, Frame):
-                self.messages.append((result.seq, decode_message(result)))
-            else:
-                self.errors += 1
-
-    def request(self, message: Message, attempts: int = 1) -> Message | None:
-        for _ in range(attempts):
-            seq = self.seq
-            self.seq += 1
-            self.port.write(encode_message(message, seq))
-            for _ in range(5):
-                start = len(self.messages)
-                self.pump()
-                for got_seq, got in self.messages[start:]:
-                    if got_seq == seq and not isinstance(got, Telemetry | Boot):
-                        return got
-        return None
+def client_of(port: SimSerial) -> SpecHost:
+    """The reference host on a sim:// port, timing out on the port's (virtual) clock."""
+    return SpecHost(port, now=port.clock.monotonic)
 
 
 @pytest.fixture
 def clock() -> Iterator[VirtualClock]:
-    sim.register()
+    register_simulator()
     vc = VirtualClock()
     sim.register_clock("test", vc)
     yield vc
@@ -95,8 +72,8 @@ def test_handler_module_imports_directly() -> None:
 
 
 def test_register_is_idempotent() -> None:
-    sim.register()
-    sim.register()
+    register_simulator()
+    register_simulator()
     assert serial.protocol_handler_packages.count("tenscontrol.sim") == 1
 
 
@@ -104,8 +81,8 @@ def test_session_through_pyserial_in_virtual_time(clock: VirtualClock) -> None:
     wall_start = time.monotonic()
     port = open_sim()
     assert port.clock is clock
-    client = Client(port)
-    port.write(b"\x00")
+    client = client_of(port)
+    client.resync()
     identity = client.request(Hello(1, 1))
     assert isinstance(identity, Identity)
     assert IdentityFlag.SIMULATOR in identity.flags
@@ -143,7 +120,7 @@ def test_read_with_timeout_advances_virtual_clock(clock: VirtualClock) -> None:
 
 
 def test_real_clock_read_waits_without_spinning() -> None:
-    sim.register()
+    register_simulator()
     port = serial.serial_for_url("sim://", timeout=0.3)
     assert isinstance(port, SimSerial)
     port.write(b"\x00" + encode_message(Hello(1, 1), 0))
@@ -159,7 +136,7 @@ def test_real_clock_read_waits_without_spinning() -> None:
 
 def test_cancel_read_ends_a_blocking_read_at_once() -> None:
     # The driver's I/O thread relies on this to send a STOP without waiting out a read.
-    sim.register()
+    register_simulator()
     port = serial.serial_for_url("sim://", timeout=5.0)
     assert isinstance(port, SimSerial)
     port.reset_input_buffer()
@@ -175,7 +152,7 @@ def test_cancel_read_ends_a_blocking_read_at_once() -> None:
 
 def test_watchdog_through_port(clock: VirtualClock) -> None:
     port = open_sim()
-    client = Client(port)
+    client = client_of(port)
     client.request(Start(0b01, 200))
     client.request(SET_10MA)
     port.timeout = 0.5
@@ -215,7 +192,7 @@ def test_latency_delays_responses(clock: VirtualClock) -> None:
 
 def run_noisy(clock: VirtualClock, seed: int) -> tuple[list[tuple[int, str]], int, int]:
     port = open_sim(f"seed={seed}&corrupt_rate=0.01&drop_rate=0.05")
-    client = Client(port)
+    client = client_of(port)
     answered = 0
     for _ in range(60):
         if client.request(Heartbeat()) is not None:
@@ -223,7 +200,7 @@ def run_noisy(clock: VirtualClock, seed: int) -> tuple[list[tuple[int, str]], in
     trace = [(seq, type(m).__name__) for seq, m in client.messages]
     device_errors = port.model.frame_errors
     port.close()
-    return trace, answered, device_errors + 1000 * client.errors
+    return trace, answered, device_errors + 1000 * client.frame_errors
 
 
 def test_fault_injection_is_deterministic_for_a_seed(clock: VirtualClock) -> None:
@@ -249,7 +226,7 @@ def test_url_errors(clock: VirtualClock) -> None:
 def test_event_log_file(clock: VirtualClock, tmp_path: Path) -> None:
     log = tmp_path / "sim.jsonl"
     port = open_sim(f"log={log}&lead_off=2@0.3")
-    client = Client(port)
+    client = client_of(port)
     client.request(Start(0b01, 500))
     client.request(SET_10MA)
     port.timeout = 0.2
@@ -333,3 +310,38 @@ def test_repeats_and_channel_count() -> None:
         parse_options([("channels", "1"), ("lead_off", "2@1")])
     with pytest.raises(UserInputError, match="clock"):
         parse_options([("clock", "x")])
+
+
+# --- open_simulator: the direct way, no URL, no registry -------------------------------
+def test_open_simulator_runs_on_the_given_clock(tmp_path: Path) -> None:
+    clock = VirtualClock()
+    log = tmp_path / "sim.jsonl"
+    port = open_simulator(parse_query(f"log={log}&lead_off=2@0.3"), clock=clock, timeout_s=0.05)
+    assert port.clock is clock
+    client = client_of(port)
+    client.resync()
+    assert isinstance(client.request(Hello(1, 1)), Identity)
+    assert isinstance(client.request(Start(0b01, 500)), Ack)
+    assert isinstance(client.request(SET_10MA), Ack)
+    port.timeout = 0.5
+    client.pump()
+    assert clock.monotonic() > 0.5
+    assert port.model.channel(2).lead is Lead.OFF
+    port.close()
+    events = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    assert events[0] == "boot"
+    assert "lead" in events
+
+
+def test_open_simulator_defaults_and_refusals() -> None:
+    port = open_simulator()
+    assert port.is_open
+    assert port.timeout == 0.02
+    assert isinstance(port.clock, RealClock)
+    with pytest.raises(serial.SerialException, match="already open"):
+        port.power_on(SimOptions(), RealClock())
+    port.close()
+    with pytest.raises(UserInputError, match="clock"):
+        parse_query("clock=x")
+    assert parse_query("clock=x", url=True).clock == "x"
+    assert parse_query("") == SimOptions()

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 from tenscontrol import hard_limits
 from tenscontrol.protocol import ChannelCapabilities, Fault, Lead, Setpoint
+from tenscontrol.sim.identity import SLEW_UA_PER_S
 
 US_PER_S = 1_000_000
-#: Fastest upward change of delivered current, uA per second.
-SLEW_UA_PER_S = hard_limits.MAX_SLEW_UA_PER_S
 
 
 @dataclass(frozen=True, slots=True)

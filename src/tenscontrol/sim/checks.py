@@ -6,18 +6,12 @@ None when the request is accepted. Field numbers are 1-based payload fields, 0 f
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Sequence
 
-from tenscontrol import hard_limits
 from tenscontrol.protocol import Fault, Lead, NakCode, Pattern, Waveform
 from tenscontrol.sim.channel import Channel
+from tenscontrol.sim.identity import WATCHDOG_MAX_MS, WATCHDOG_MIN_MS
 
-#: SET payload (section 4.5) as raw integers, so that unknown enum values are range-checked
-#: in table order instead of failing the decode.
-SET_FIELDS = struct.Struct("<BIIHBBIB")
-WATCHDOG_MIN_MS = hard_limits.MIN_WATCHDOG_MS
-WATCHDOG_MAX_MS = hard_limits.MAX_WATCHDOG_MS
 _WAVEFORMS = frozenset(int(w) for w in Waveform)
 _PATTERNS = frozenset(int(p) for p in Pattern)
 
@@ -46,7 +40,8 @@ def check_set(
     channels: Sequence[Channel],
     device_faults: Fault,
 ) -> Refusal | None:
-    """SET's table, row by row: the first refusal. ``fields`` as unpacked by SET_FIELDS.
+    """SET's table, row by row: the first refusal. ``fields`` are the SET payload's raw
+    integers (``protocol.layouts.SETPOINT`` unpacked), so unknown enum values get here.
 
     A device that is IDLE refuses with BAD_STATE whatever the channel; while RUNNING a
     channel the device lacks is BAD_CHANNEL and one not started is BAD_STATE.

@@ -1,18 +1,21 @@
 """Options of the simulated device: fault injection, link impairments, log file, channels.
 
-The same option names are used in a ``sim://`` URL query (``sim://?seed=1&lead_off=1@2.5``)
-and on the ``tens simulate`` command line. Every value is checked here; a bad one raises
-:class:`~tenscontrol.errors.UserInputError` with one line naming the option and the value.
-Times are device time since power-on (the model's creation), stored as integer microseconds.
+The same option names are used in a ``sim://`` URL query (``sim://?seed=1&lead_off=1@2.5``),
+in :func:`parse_query` for :func:`tenscontrol.sim.open_simulator`, and on the command line
+of ``python -m tenscontrol.sim`` and ``tens simulate``. Every value is checked here; a bad
+one raises :class:`~tenscontrol.errors.UserInputError` with one line naming the option and
+the value. Times are device time since power-on (the model's creation), stored as integer
+microseconds.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
+from urllib.parse import parse_qsl
 
 from tenscontrol.errors import UserInputError
 
@@ -45,6 +48,21 @@ OPTION_NAMES = (
 )
 #: Only in a ``sim://`` URL: the name of a clock given to ``tenscontrol.sim.register_clock``.
 URL_ONLY = ("clock",)
+#: One line of help per option, for the command lines.
+OPTION_HELP = {
+    "seed": "Seed of the link's random impairments (default 0).",
+    "corrupt_rate": "Probability that a byte is corrupted, both directions (0-1).",
+    "drop_rate": "Probability that a frame is lost, both directions (0-1).",
+    "latency_ms": "One-way link latency, ms.",
+    "lead_off": "CH@SECONDS: electrode lead CH comes off then. Repeatable.",
+    "lead_on": "CH@SECONDS: electrode lead CH is back then. Repeatable.",
+    "reboot_at": "SECONDS: the device resets then (BOOT, output 0).",
+    "unplug_at": "SECONDS: the port goes away then.",
+    "overdeliver": "CH@SECONDS:PERCENT: channel CH delivers PERCENT more from then. Repeatable.",
+    "low_battery_at": "SECONDS: the battery goes low then.",
+    "log": "JSON-lines file of device events (appended, mode 0600).",
+    "channels": "Number of output channels, 1 or 2 (default 2).",
+}
 
 _CH_AT = re.compile(r"^(\d+)@([0-9.]+)$")
 _CH_AT_PERCENT = re.compile(r"^(\d+)@([0-9.]+):(\d+)$")
@@ -138,6 +156,38 @@ def parse_options(pairs: Iterable[tuple[str, str]], *, url: bool = False) -> Sim
                 f"simulator option names channel {channel}, but the device has {options.channels}"
             )
     return options
+
+
+def option_flags(name: str) -> list[str]:
+    """The command-line spellings of option ``name``: ``--corrupt-rate`` and ``--corrupt_rate``."""
+    dashed = "--" + name.replace("_", "-")
+    return [dashed] if "_" not in name else [dashed, "--" + name]
+
+
+def option_metavar(name: str) -> str:
+    """What the command-line help calls option ``name``'s value."""
+    return "FILE" if name == "log" else "VALUE"
+
+
+def parse_query(query: str, *, url: bool = False) -> SimOptions:
+    """Options written as a URL query, ``seed=1&lead_off=1@2.5`` (``""``: the defaults).
+
+    ``url`` allows the URL-only options (``clock``). Raises :class:`UserInputError`.
+    """
+    return parse_options(parse_qsl(query, keep_blank_values=True), url=url)
+
+
+def collect_options(values: Mapping[str, str | Sequence[str] | None]) -> SimOptions:
+    """Options from a command line's values by name: a string, a sequence of strings for a
+    repeated option, None for an option not given. Raises :class:`UserInputError`."""
+    pairs: list[tuple[str, str]] = []
+    for name in OPTION_NAMES:
+        value = values.get(name)
+        if isinstance(value, str):
+            pairs.append((name, value))
+        elif value is not None:
+            pairs.extend((name, item) for item in value)
+    return parse_options(pairs)
 
 
 def _single(name: str, value: str) -> object:

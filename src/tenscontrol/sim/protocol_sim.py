@@ -1,12 +1,14 @@
-"""pyserial URL handler for ``sim://``: a simulated device inside the host process.
+"""A serial port whose far end is a simulated device inside the host process: pyserial's
+URL handler for ``sim://``, and :func:`open_simulator`, the direct way in.
 
 pyserial imports this module as ``tenscontrol.sim.protocol_sim`` once
-``tenscontrol.sim.register()`` has added ``tenscontrol.sim`` to
+``tenscontrol.transport.register_simulator()`` has added ``tenscontrol.sim`` to
 ``serial.protocol_handler_packages``, and uses :class:`Serial`.
 
 URL: ``sim://?seed=1&corrupt_rate=0.001&lead_off=1@20&clock=NAME&log=/tmp/sim.jsonl``; the
 options are those of :mod:`tenscontrol.sim.faults`, plus ``clock=NAME`` naming a clock given
-to ``tenscontrol.sim.register_clock`` (the real clock by default).
+to ``tenscontrol.sim.register_clock`` (the real clock by default). Code that has the clock
+in hand calls :func:`open_simulator` and names nothing.
 
 Time: the device runs lazily. Every call (read, write, in_waiting, ...) first runs the device
 and the link up to the clock's ``monotonic()``. On a virtual clock a read never waits in
@@ -20,15 +22,15 @@ from __future__ import annotations
 
 import threading
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from serial import PortNotOpenError, SerialBase, SerialException
 
 from tenscontrol.clock import Clock, RealClock
 from tenscontrol.errors import UserInputError
-from tenscontrol.sim import lookup_clock
+from tenscontrol.sim.clocks import lookup_clock
 from tenscontrol.sim.device import SimulatedDevice
-from tenscontrol.sim.faults import SimOptions, parse_options
+from tenscontrol.sim.faults import SimOptions, parse_query
 from tenscontrol.sim.model import DeviceModel
 
 if TYPE_CHECKING:
@@ -50,8 +52,7 @@ def parse_url(url: str) -> SimOptions:
         raise UserInputError(
             f"sim:// URL {url!r}: options go in the query, e.g. sim://?seed=1&lead_off=1@5"
         )
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    return parse_options(pairs, url=True)
+    return parse_query(parts.query, url=True)
 
 
 class Serial(SerialBase):
@@ -110,6 +111,12 @@ class Serial(SerialBase):
                     hint="call tenscontrol.sim.register_clock(name, clock) first",
                 )
             clock = found
+        self.power_on(options, clock)
+
+    def power_on(self, options: SimOptions, clock: Clock) -> None:
+        """Power on a fresh simulated device with ``options``, running on ``clock``."""
+        if self.is_open:
+            raise SerialException("Port is already open.")
         self._clock = clock
         self._virtual = not isinstance(clock, RealClock)
         self._device = SimulatedDevice(options, clock)
@@ -235,3 +242,23 @@ class Serial(SerialBase):
         if device.model.unplugged:
             self._rx.clear()
             raise SerialException(UNPLUGGED)
+
+
+def open_simulator(
+    options: SimOptions | None = None,
+    *,
+    clock: Clock | None = None,
+    timeout_s: float | None = 0.02,
+) -> Serial:
+    """An open port to a freshly powered-on simulated device running on ``clock``.
+
+    ``options`` as :func:`~tenscontrol.sim.faults.parse_query` builds them (the defaults if
+    None; their ``clock`` name is ignored), ``clock`` the real one if None, ``timeout_s``
+    the read timeout in seconds of ``clock`` (that of ``open_port`` by default).
+    """
+    port = Serial(timeout=timeout_s)
+    port.power_on(
+        options if options is not None else SimOptions(),
+        clock if clock is not None else RealClock(),
+    )
+    return port

@@ -1,21 +1,20 @@
 """The simulated device's answers to host requests: firmware_protocol.md, sections 4.1-4.6
 and the version rule of section 3.
 
-:class:`HostRequests` is a mixin of :class:`~tenscontrol.sim.model.DeviceModel`: one handler
-per request type (HELLO, START, STOP, SET, HEARTBEAT), each answering with exactly one
-IDENTITY, ACK or NAK. The state the handlers read and change is the model's.
+:class:`RequestHandler` takes each host frame the wire decoded, checks it, has the
+firmware do what it asks and answers it with exactly one IDENTITY, ACK or NAK. The checks
+(the spec's refusal tables) are in :mod:`tenscontrol.sim.checks`, the state and what it
+does in :mod:`tenscontrol.sim.firmware`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 from tenscontrol.protocol import (
     PROTOCOL_MAJOR,
     Ack,
     DeviceState,
-    Fault,
     Frame,
     Hello,
     Identity,
@@ -30,128 +29,114 @@ from tenscontrol.protocol import (
     Waveform,
     decode_payload,
 )
-from tenscontrol.protocol.constants import WATCHDOG_DEFAULT_MS, WATCHDOG_REFRESHING
-from tenscontrol.sim.channel import Channel
-from tenscontrol.sim.checks import SET_FIELDS, check_set, check_start
+from tenscontrol.protocol.constants import WATCHDOG_REFRESHING
+from tenscontrol.protocol.layouts import SETPOINT
+from tenscontrol.sim.checks import check_set, check_start
+from tenscontrol.sim.firmware import Firmware
+from tenscontrol.sim.wire import DeviceWire
 
 
-class _Model(Protocol):
-    """What the handlers use of ``DeviceModel`` (its state and a few of its methods)."""
+class RequestHandler:
+    """Answers the host requests of one simulated device.
 
-    _channels: list[Channel]
-    _handlers: dict[int, Callable[[Frame], None]]
-    _version: int
-    _state: DeviceState
-    _device_faults: Fault
-    _battery_low: bool
-    _watchdog_armed: bool
-    _watchdog_ms: int
-    _watchdog_refreshed_us: int
-    _now_us: int
-
-    def identity(self, selected_version: int = PROTOCOL_MAJOR) -> Identity: ...
-    def _record(self, event: str, **fields: object) -> None: ...
-    def _reply(self, message: Message, seq: int) -> None: ...
-    def _zero(self, ch: Channel, *, disable: bool) -> None: ...
-    def _update_delivered(self, ch: Channel) -> None: ...
-    def _nak(self, frame: Frame, code: NakCode, field: int = 0) -> None: ...
-    def _decode(self, frame: Frame) -> Message | None: ...
-    def _apply_setpoint(self, ch: Channel, amp: int) -> None: ...
-
-
-class HostRequests:
-    """Request handlers of the simulated device (mixed into ``DeviceModel``).
-
-    Each handler is typed ``self: _Model``, a protocol of the model's state and methods it
-    uses, so the type checker holds the handlers to what the model really has.
+    ``identity(selected_version)`` is the IDENTITY a HELLO is answered with.
     """
 
-    # --- host requests -----------------------------------------------------------------
-    def _nak(self: _Model, frame: Frame, code: NakCode, field: int = 0) -> None:
-        self._record("nak", request_type=frame.msg_type, code=code.name, field=field)
-        self._reply(Nak(frame.msg_type, code, field), frame.seq)
+    def __init__(
+        self, firmware: Firmware, wire: DeviceWire, identity: Callable[[int], Identity]
+    ) -> None:
+        self._firmware = firmware
+        self._wire = wire
+        self._identity = identity
+        self._handlers: dict[int, Callable[[Frame], None]] = {
+            MsgType.HELLO: self._on_hello,
+            MsgType.START: self._on_start,
+            MsgType.STOP: self._on_stop,
+            MsgType.SET: self._on_set,
+            MsgType.HEARTBEAT: self._on_heartbeat,
+        }
 
-    def _on_frame(self: _Model, frame: Frame) -> None:
+    def handle(self, frame: Frame) -> None:
+        """Answer one host frame (the firmware's time is the frame's arrival)."""
         kind = frame.msg_type
-        if kind != MsgType.HELLO and frame.version != self._version:
+        if kind != MsgType.HELLO and frame.version != self._wire.version:
             # answered and otherwise ignored: it does not refresh the watchdog either
             self._nak(frame, NakCode.UNSUPPORTED_VERSION)
             return
         if kind in WATCHDOG_REFRESHING:
-            self._watchdog_refreshed_us = self._now_us
+            self._firmware.refresh_watchdog()
         handler = self._handlers.get(kind)
         if handler is None:
             self._nak(frame, NakCode.UNKNOWN_TYPE)
             return
         handler(frame)
 
-    def _decode(self: _Model, frame: Frame) -> Message | None:
+    # --- helpers -----------------------------------------------------------------------
+    def _nak(self, frame: Frame, code: NakCode, field: int = 0) -> None:
+        self._firmware.record("nak", request_type=frame.msg_type, code=code.name, field=field)
+        self._wire.reply(Nak(frame.msg_type, code, field), frame.seq)
+
+    def _decode(self, frame: Frame) -> Message | None:
+        """The frame's message, or None once a NAK has refused its payload."""
         try:
             return decode_payload(frame.msg_type, frame.payload)
         except PayloadError as error:
             self._nak(frame, NakCode(error.code), error.field)
             return None
 
-    def _on_hello(self: _Model, frame: Frame) -> None:
+    # --- one handler per request type ----------------------------------------------------
+    def _on_hello(self, frame: Frame) -> None:
         hello = self._decode(frame)
         if not isinstance(hello, Hello):
             return
         speaks = hello.min_version <= PROTOCOL_MAJOR <= hello.max_version
         selected = PROTOCOL_MAJOR if speaks else 0
         if selected:
-            self._version = selected
-        self._record("hello", selected_version=selected)
-        self._reply(self.identity(selected), frame.seq)
+            self._wire.version = selected
+        self._firmware.record("hello", selected_version=selected)
+        self._wire.reply(self._identity(selected), frame.seq)
 
-    def _on_heartbeat(self: _Model, frame: Frame) -> None:
+    def _on_heartbeat(self, frame: Frame) -> None:
         if self._decode(frame) is not None:
-            self._reply(Ack(MsgType.HEARTBEAT), frame.seq)
+            self._wire.reply(Ack(MsgType.HEARTBEAT), frame.seq)
 
-    def _on_stop(self: _Model, frame: Frame) -> None:
+    def _on_stop(self, frame: Frame) -> None:
         if self._decode(frame) is None:
             return
-        for ch in self._channels:
-            self._zero(ch, disable=True)
-        self._state = DeviceState.IDLE
-        self._watchdog_armed = False
-        self._record("stop")
+        self._firmware.stop_all()
+        self._firmware.record("stop")
         # output is 0 on every channel now; only then the ACK
-        self._reply(Ack(MsgType.STOP), frame.seq)
+        self._wire.reply(Ack(MsgType.STOP), frame.seq)
 
-    def _on_start(self: _Model, frame: Frame) -> None:
+    def _on_start(self, frame: Frame) -> None:
         start = self._decode(frame)
         if not isinstance(start, Start):
             return
-        mask, watchdog = start.channel_mask, start.watchdog_ms
+        firmware = self._firmware
+        mask = start.channel_mask
         refusal = check_start(
-            mask, watchdog, channels=self._channels, battery_low=self._battery_low
+            mask, start.watchdog_ms, channels=firmware.channels, battery_low=firmware.battery_low
         )
         if refusal is not None:
             self._nak(frame, *refusal)
             return
-        named = [ch for ch in self._channels if mask >> (ch.number - 1) & 1]
-        for ch in named:
-            self._zero(ch, disable=True)
-            ch.faults = Fault.NONE
-            ch.enabled = True
-        self._device_faults &= ~(Fault.HOST_LOST | Fault.INTERNAL | Fault.LOW_BATTERY)
-        self._watchdog_ms = watchdog or WATCHDOG_DEFAULT_MS
-        self._watchdog_armed = True
-        self._watchdog_refreshed_us = self._now_us
-        self._state = DeviceState.RUNNING
-        self._record("start", channel_mask=mask, watchdog_ms=self._watchdog_ms)
-        self._reply(Ack(MsgType.START, Start(mask, self._watchdog_ms)), frame.seq)
+        watchdog_ms = firmware.start(mask, start.watchdog_ms)
+        firmware.record("start", channel_mask=mask, watchdog_ms=watchdog_ms)
+        self._wire.reply(Ack(MsgType.START, Start(mask, watchdog_ms)), frame.seq)
 
-    def _on_set(self: _Model, frame: Frame) -> None:
-        if len(frame.payload) != SET_FIELDS.size:
+    def _on_set(self, frame: Frame) -> None:
+        # Unpacked as raw integers, not decoded: unknown enum values are then refused in
+        # the table's order (section 4.5) instead of failing the decode.
+        if len(frame.payload) != SETPOINT.size:
             self._nak(frame, NakCode.BAD_LENGTH)
             return
-        fields = SET_FIELDS.unpack(frame.payload)
+        fields = SETPOINT.unpack(frame.payload)
+        firmware = self._firmware
         refusal = check_set(
             fields,
-            running=self._state is DeviceState.RUNNING,
-            channels=self._channels,
-            device_faults=self._device_faults,
+            running=firmware.state is DeviceState.RUNNING,
+            channels=firmware.channels,
+            device_faults=firmware.device_faults,
         )
         if refusal is not None:
             self._nak(frame, *refusal)
@@ -160,14 +145,9 @@ class HostRequests:
         applied = Setpoint(
             number, amp, rate, width, Waveform(wave), Pattern(pattern), burst, pulses
         )
-        ch = self._channels[number - 1]
-        if not ch.faults and not self._device_faults:
+        ch = firmware.channels[number - 1]
+        if not ch.faults and not firmware.device_faults:
             ch.applied = applied
-            self._apply_setpoint(ch, amp)
-        self._record("set", channel=number, amplitude_ua=amp, rate_mhz=rate, width_us=width)
-        self._reply(Ack(MsgType.SET, applied), frame.seq)
-
-    def _apply_setpoint(self: _Model, ch: Channel, amp: int) -> None:
-        """New setpoint in force now: drop at once, or ramp up from here."""
-        ch.set_setpoint(amp, self._now_us)
-        self._update_delivered(ch)
+            firmware.apply_setpoint(ch, amp)
+        firmware.record("set", channel=number, amplitude_ua=amp, rate_mhz=rate, width_us=width)
+        self._wire.reply(Ack(MsgType.SET, applied), frame.seq)

@@ -1,5 +1,6 @@
-"""Run ``tens simulate`` as a separate process and learn its port: for tests, benchmarks
-and demos that need the simulator outside the host process (as a real device is)."""
+"""Run the simulator as a separate process (``python -m tenscontrol.sim``) and learn its
+port: for tests, benchmarks and demos that need the simulator outside the host process
+(as a real device is). Needs nothing of the CLI package."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from types import TracebackType
 
 
 class SimulatorProcess:
-    """``python -m tenscontrol.cli simulate ARGS`` in a child process.
+    """``python -m tenscontrol.sim ARGS`` in a child process (ARGS as ``tens simulate``'s).
 
     ``port`` is what its first stdout line names. Use as a context manager: leaving the block
     sends SIGTERM and waits for the exit (the simulator then exits 0).
     """
 
     def __init__(self, args: Sequence[str] = ("--pty",), *, startup_s: float = 10.0) -> None:
-        command = [sys.executable, "-m", "tenscontrol.cli", "simulate", *args]
+        command = [sys.executable, "-m", "tenscontrol.sim", *args]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
             stdout=subprocess.PIPE,

@@ -11,6 +11,7 @@ import errno
 import ipaddress
 import socket
 import sys
+import threading
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -33,6 +34,8 @@ PORT_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError,
 
 #: pyserial imports ``<package>.protocol_<scheme>`` for ``scheme://`` URLs.
 _SIM_HANDLER_PACKAGE = "tenscontrol.sim"
+#: Two threads opening their first sim:// port at once must not both append it.
+_registration_lock = threading.Lock()
 _NETWORK_SCHEMES = frozenset({"socket", "rfc2217"})
 _KNOWN_SCHEMES = frozenset({"sim", "socket", "rfc2217", "loop", "spy", "hwgrep", "alt"})
 
@@ -68,9 +71,12 @@ class Port(Protocol):
 
 
 def register_simulator() -> None:
-    """Let pyserial find the ``sim://`` handler (idempotent; imports nothing yet)."""
-    if _SIM_HANDLER_PACKAGE not in serial.protocol_handler_packages:
-        serial.protocol_handler_packages.append(_SIM_HANDLER_PACKAGE)
+    """Let pyserial find the ``sim://`` handler: the one registration of it (idempotent and
+    thread-safe; imports nothing yet). Code with a clock in hand needs none of it:
+    ``tenscontrol.sim.open_simulator`` opens a simulated device directly."""
+    with _registration_lock:
+        if _SIM_HANDLER_PACKAGE not in serial.protocol_handler_packages:
+            serial.protocol_handler_packages.append(_SIM_HANDLER_PACKAGE)
 
 
 def check_port_name(url: str, *, allow_remote: bool = False) -> None:

@@ -1,0 +1,101 @@
+"""``python -m tenscontrol.sim``: run the simulated TENS device as its own process.
+
+The same program as ``tens simulate`` (see :mod:`tenscontrol.sim.run`) without the CLI
+package, so that spawning a simulator needs only the simulator. Exit status: 0 after
+SIGINT or SIGTERM or a passed self-test, 2 for a bad command line, 3 when the self-test
+fails (the codes ``tens`` uses for the same errors).
+
+Examples::
+
+    python -m tenscontrol.sim --pty
+    python -m tenscontrol.sim --tcp 127.0.0.1:5555 --log sim.jsonl
+    python -m tenscontrol.sim --pty --corrupt-rate 0.001 --lead-off 1@30 --lead-on 1@40
+    python -m tenscontrol.sim --self-test
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tenscontrol.errors import DeviceError, TensError, UserInputError
+from tenscontrol.sim.faults import (
+    OPTION_HELP,
+    OPTION_NAMES,
+    REPEATABLE,
+    collect_options,
+    option_flags,
+    option_metavar,
+)
+from tenscontrol.sim.run import RunRequest, run
+
+#: Exit status for a bad command line and for a failed self-test (as ``tens`` exits).
+EXIT_USER_INPUT = 2
+EXIT_DEVICE = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: a mode (``--pty``, ``--tcp``, ``--self-test``) and the options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tenscontrol.sim",
+        description="Run the simulated TENS device (model TC-SIM-2, flagged SIMULATOR). "
+        'The first line on stdout is "port: <path or URL>"; open that port with the host. '
+        "Runs until SIGINT or SIGTERM, then exits 0.",
+    )
+    parser.add_argument("--pty", action="store_true", help="Serve on a new pseudo-terminal.")
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="Serve on TCP (socket:// URL).")
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="Allow --tcp to bind a non-loopback address."
+    )
+    parser.add_argument(
+        "--self-test", action="store_true", help="Self-test a simulator on a pty, and exit."
+    )
+    for name in OPTION_NAMES:
+        parser.add_argument(
+            *option_flags(name),
+            dest=name,
+            action="append" if name in REPEATABLE else "store",
+            metavar=option_metavar(name),
+            help=OPTION_HELP[name],
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the program; its exit status."""
+    args = vars(build_parser().parse_args(argv))
+    try:
+        request = RunRequest(
+            options=collect_options({name: args[name] for name in OPTION_NAMES}),
+            pty=args["pty"],
+            tcp=args["tcp"],
+            allow_remote=args["allow_remote"],
+            self_test=args["self_test"],
+        )
+        run(request, _out, _err)
+    except UserInputError as error:
+        return _report(error, EXIT_USER_INPUT)
+    except DeviceError as error:
+        return _report(error, EXIT_DEVICE)
+    return 0
+
+
+def _report(error: TensError, status: int) -> int:
+    """One ``error:`` line (and a ``hint:`` line) on stderr; returns ``status``."""
+    _err(f"error: {error}")
+    if error.hint:
+        _err(f"hint: {error.hint}")
+    return status
+
+
+def _out(line: str) -> None:
+    print(line, flush=True)
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
