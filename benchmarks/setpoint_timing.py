@@ -55,7 +55,7 @@ class Timing:
     reason: str
     wall_s: float
     skipped_ticks: int
-    calls_s: list[float]  #: engine hands the SET to the driver - due time
+    calls_s: list[float]  #: engine hands the SET to the driver - due time (SETs accepted)
     wire_s: list[float]  #: SET frame written to the port - due time
 
 
@@ -71,14 +71,14 @@ def run(seconds: int, port: str) -> Timing:
             caps=UserCaps(),
             record=False,
         )
-        engine.send_lateness_s = []
+        calls: list[float] = []
+        engine.subscribe_timing(lambda sent: calls.append(sent.lateness_s))
         began = time.perf_counter()
         result = engine.run()
         wall = time.perf_counter() - began
     t0, period = engine.started_monotonic, engine.period_ms / 1_000
     # each SET on the wire against the due time of its tick (the last due time before it)
     wire = [(t - t0) % period for t in tracer.sent if t >= t0]
-    calls = engine.send_lateness_s or []
     return Timing(port, seconds, result.reason, wall, engine.skipped_ticks, calls, wire)
 
 

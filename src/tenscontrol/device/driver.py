@@ -242,6 +242,13 @@ class TensDevice:
             raise _nak_error(Stop(), pending.response)
         self._core.armed = False
 
+    def stop_nowait(self) -> None:
+        """Queue a priority STOP and return at once, without its confirmation. Safe from any
+        thread and from a signal handler: in threaded mode the writer thread sends it now,
+        whatever the caller's own thread is doing; in manual mode the next pump sends it.
+        For a stop that must not wait for anything; confirm with :meth:`stop`."""
+        self._core.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
+
     def wait(self, seconds: float, until: Callable[[], bool] | None = None) -> None:
         """Let ``seconds`` pass on the device clock, keeping the link alive, then raise the
         link's failure if it has one.

@@ -1,26 +1,17 @@
-"""The session engine: runs a profile on a connected device, under the limit chain.
+"""The session engine: runs a :class:`~tenscontrol.session.plan.SessionPlan` on a connected
+device, under the limit chain. It is the glue: the plan says what, the
+:class:`~tenscontrol.session.inbox.Inbox` holds what was asked, the
+:class:`~tenscontrol.session.ticks.TickLoop` says when,
+:class:`~tenscontrol.session.output.ChannelIO` talks to the device, and
+:mod:`~tenscontrol.session.logbook` keeps the record.
 
-Threading and waiting model:
-
-* :meth:`SessionEngine.run` runs in the caller's thread and owns every piece of session
-  state; nothing else mutates it. Setpoints are computed at absolute due times
-  ``t0 + n x period`` (no drift); a late tick skips to the next due time, never bursts.
-  Every enabled channel's setpoint is computed on every tick and sent when it differs from
-  the one in force (the device holds a setpoint; the driver's heartbeat keeps the watchdog
-  fed), so a steady phase does not flood the link and a modulated one streams at 10 Hz.
-* Other threads and signal handlers only *ask*: :meth:`request_stop` sets a flag and wakes
-  the engine (from another thread, with a threaded driver, it also sends the driver's
-  priority STOP itself, so a request in flight cannot delay the zero); commands (up,
-  down, set, pause, resume) go through a ``queue.SimpleQueue``
-  (reentrant, signal-safe ``put``). The device's subscriber only appends to a deque.
-* Between due times the engine waits interruptibly: with a threaded driver on a
-  :class:`~tenscontrol.session.signals.Waker` (``select`` on a socket pair; a stop, a command or a
-  telemetry frame wakes it at once); with a manually pumped driver (virtual time) by
-  ``device.wait(until=...)``, which pumps the link and returns at the first frame that
-  leaves work for the engine (a telemetry frame: every 50 ms of device time), a command
-  or a stop.
-* Safety reactions do not wait for a tick: a lead-off zeroes its channel, an over-delivery
-  or a fatal link error stops the device, a pause or a lower intensity is sent at once.
+:meth:`SessionEngine.run` runs in the caller's thread and owns every piece of session
+state; other threads and signal handlers only *ask* (commands, :meth:`request_stop`), and
+the device's subscriber only queues. Every enabled channel's setpoint is computed on every
+tick and sent when it differs from the one in force (the device holds a setpoint; the
+driver's heartbeat keeps the watchdog fed). Safety reactions do not wait for a tick: a
+lead-off zeroes its channel, an over-delivery or a fatal link error stops the device, a
+pause or a lower intensity is sent at once.
 
 Stop paths (each ends with output 0, confirmed by STOP where the device is still there,
 and a reason in the log and the result): natural end ("completed", after the ramp-down),
@@ -33,49 +24,44 @@ never resumed), and any other exception ("error").
 from __future__ import annotations
 
 import logging
-import queue
 import threading
-from collections import deque
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 
-from tenscontrol import hard_limits as hl
 from tenscontrol.clock import Clock
 from tenscontrol.device import DeviceEvent, LinkFailed, TensDevice
-from tenscontrol.errors import (
-    NakError,
-    PortLost,
-    TensError,
-    UserInputError,
-)
+from tenscontrol.errors import TensError, UserInputError
 from tenscontrol.profiles.model import Profile
-from tenscontrol.profiles.timeline import Stimulation, Timeline
+from tenscontrol.profiles.timeline import Stimulation
 from tenscontrol.session import index as session_index
-from tenscontrol.session.config import UserCaps, load_caps
+from tenscontrol.session.config import UserCaps
 from tenscontrol.session.events import (
     Event,
     EventCallback,
     SessionResult,
+    SetpointTiming,
     Snapshot,
     StopReason,
-    reason_for,
+    TimingCallback,
+    end_of,
 )
-from tenscontrol.session.limits import build_limits
+from tenscontrol.session.inbox import Command, CommandKind, Inbox
+from tenscontrol.session.logbook import (
+    ALARM_EVENTS,
+    close_log,
+    daily_total_ms,
+    open_log,
+    session_id_for,
+    write_summary,
+)
 from tenscontrol.session.output import ChannelIO
-from tenscontrol.session.paths import config_path
-from tenscontrol.session.ramps import ChannelRamp, apply_command
-from tenscontrol.session.recorder import Recorder, header, open_recorder
-from tenscontrol.session.signals import Waker
+from tenscontrol.session.plan import DEFAULT_PERIOD_MS, plan_session
+from tenscontrol.session.recorder import Recorder
 from tenscontrol.session.snapshot import SnapshotInputs, build_snapshot
+from tenscontrol.session.ticks import TickLoop
 
 log = logging.getLogger(__name__)
-
-#: Setpoint rate: 10 Hz.
-DEFAULT_PERIOD_MS = 100
-
-#: (kind, channel, value in uA, origin).
-Command = tuple[str, int | None, int | None, str | None]
 
 
 class SessionEngine:
@@ -83,8 +69,9 @@ class SessionEngine:
 
     ``intensities_ua``: channel -> starting target in uA, or None (wait at 0 until raised).
     ``duration_ms``: shorter than the profile's duration, or None for the profile's.
-    ``clock`` must be the device's clock (default). ``caps``: user caps (default: read from
-    ``config.toml`` in ``data_root``). ``record``: write the session log and index.
+    ``clock`` must be the device's clock (default). ``caps``: the user caps, which the
+    caller reads (``load_caps()``, as ``tens start`` does; ``UserCaps()`` for none): the
+    engine reads no configuration. ``record``: write the session log and index.
     Raises :class:`UserInputError` (or :class:`DoseRefused`) before anything is sent when
     the chain, the duration or the dose check refuse.
     """
@@ -97,66 +84,39 @@ class SessionEngine:
         intensities_ua: dict[int, int | None] | None = None,
         *,
         duration_ms: int | None = None,
-        caps: UserCaps | None = None,
+        caps: UserCaps,
         data_root: Path | None = None,
         period_ms: int = DEFAULT_PERIOD_MS,
         record: bool = True,
     ) -> None:
-        info = device.info
-        if info is None:
-            raise UserInputError("connect the device before starting a session")
-        limit_ms = min(profile.duration_ms, hl.MAX_SESSION_S * 1_000)
-        self.duration_ms = limit_ms if duration_ms is None else duration_ms
-        if not 0 < self.duration_ms <= limit_ms:
-            raise UserInputError(
-                f"session duration {self.duration_ms} ms: must be 1 to {limit_ms} ms "
-                f"(the maximum of profile {profile.name})"
-            )
-        if not 20 <= period_ms <= hl.MAX_HEARTBEAT_PERIOD_MS:
-            raise UserInputError(f"setpoint period {period_ms} ms is outside 20-250 ms")
-        if profile.soft_start_ms < hl.MIN_SOFT_START_S * 1_000:
-            raise UserInputError(f"profile {profile.name}: soft start below the minimum")
+        plan = plan_session(
+            profile, device.info, caps, intensities_ua, duration_ms=duration_ms, period_ms=period_ms
+        )
+        self.plan = plan
         self.profile = profile
         self.device = device
-        self.info = info
+        self.info = plan.info
         self.clock = clock or device.clock
-        self.period_ms = period_ms
+        self.duration_ms = plan.duration_ms
+        self.period_ms = plan.period_ms
         self.data_root = data_root
         self.record = record
-        self.caps = caps if caps is not None else load_caps(config_path(data_root))
-        wanted = intensities_ua or {}
-        self.intensities_ua = {c.number: wanted.get(c.number) for c in profile.channels}
-        self.limits = build_limits(profile, info, self.caps, dict(wanted))
-        self.timeline = Timeline(profile)
-        self.channels = tuple(c.number for c in profile.channels)
-        self._ramps = {
-            n: ChannelRamp(
-                n, self.limits.of(n).ceiling_ua, profile.soft_start_ms, self.intensities_ua[n]
-            )
-            for n in self.channels
-        }
-        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
-        self._inbox: deque[DeviceEvent] = deque()
-        self._waker = Waker()
-        self._stop_reason: StopReason | None = None
-        self._stop_detail: dict[str, object] = {}
-        self._rec = Recorder(None)
-        self._io = ChannelIO(
-            self.device,
-            self.clock,
-            self.limits,
-            self._ramps,
-            self._rec,
-            self._emit,
-            self._now_ms,
-            lambda: self._stop_reason is not None,
+        self.caps = caps
+        self.intensities_ua = plan.intensities_ua
+        self.limits = plan.limits
+        self.timeline = plan.timeline
+        self.channels = plan.channels
+        self._ramps = plan.new_ramps()
+        self._ticks = TickLoop(
+            device, self.clock, period_ms=plan.period_ms, duration_ms=plan.duration_ms
         )
+        self._inbox = Inbox(device.interrupt_wait)
         self._subscribers: list[EventCallback] = []
-        self._t0 = 0.0
+        self._timing: list[TimingCallback] = []
+        self._rec = Recorder(None)
+        self._io = self._channel_io(0.0)  # nothing sent yet: the snapshot's empty state
         self._ran = False
         self._engine_thread: int | None = None
-        #: Ticks skipped because the engine was late (never made up in a burst).
-        self.skipped_ticks = 0
         self.session_id = ""
         self.warnings: list[str] = []
         self._snapshot = self._make_snapshot("starting", 0, None)
@@ -164,16 +124,12 @@ class SessionEngine:
     @property
     def started_monotonic(self) -> float:
         """Clock time of the session's t = 0 (the first due time), seconds."""
-        return self._t0
+        return self._ticks.t0
 
     @property
-    def send_lateness_s(self) -> list[float] | None:
-        """When set to a list before :meth:`run`: each sent setpoint's lateness, seconds."""
-        return self._io.send_lateness_s
-
-    @send_lateness_s.setter
-    def send_lateness_s(self, value: list[float] | None) -> None:
-        self._io.send_lateness_s = value
+    def skipped_ticks(self) -> int:
+        """Ticks skipped because the engine was late (never made up in a burst)."""
+        return self._ticks.skipped
 
     # --- any thread ----------------------------------------------------------------------
     def request_stop(
@@ -183,21 +139,15 @@ class SessionEngine:
 
         ``reason`` is a :class:`StopReason` (the first request wins); ``detail`` says what
         exactly happened (``{"signal": "SIGHUP"}``) and goes into the stop and end records.
-        From a thread other than the engine's, with a threaded driver, this also sends the
-        driver's priority STOP itself, so the stop does not wait for a request the engine
-        has in flight, nor for an engine thread that is held up; the engine then ends the
-        session as usual (and STOPs again).
+        From a thread other than the engine's, this also queues the driver's priority STOP
+        itself (a threaded driver sends it at once), so the stop does not wait for a
+        request the engine has in flight, nor for an engine thread that is held up; the
+        engine then ends the session as usual (and STOPs again, confirmed).
         """
-        if self._stop_reason is None:
-            self._stop_detail = dict(detail or {})
-            self._stop_reason = StopReason(reason)
-        self._waker.wake()
+        self._inbox.ask_stop(reason, detail)
         engine = self._engine_thread
-        if self.device.threaded and engine is not None and threading.get_ident() != engine:
-            try:
-                self.device.stop()
-            except Exception as error:  # the engine's own STOP follows; watchdog backstop
-                log.warning("early STOP from request_stop failed: %s", error)
+        if engine is not None and threading.get_ident() != engine:
+            self.device.stop_nowait()
 
     def up(self, channel: int, *, origin: str | None = None) -> None:
         """One step up on ``channel`` (refused beyond the step rate or the ceiling).
@@ -205,23 +155,23 @@ class SessionEngine:
         ``origin`` (any text, e.g. a request id) comes back in the ``command`` or
         ``refused`` event's data, so a caller can tell its answer from another's.
         """
-        self._command("up", channel, None, origin)
+        self._inbox.put(Command(CommandKind.UP, channel, None, origin))
 
     def down(self, channel: int, *, origin: str | None = None) -> None:
         """One step down on ``channel`` (never rate-limited); ``origin`` as for :meth:`up`."""
-        self._command("down", channel, None, origin)
+        self._inbox.put(Command(CommandKind.DOWN, channel, None, origin))
 
     def set_intensity(self, channel: int, target_ua: int, *, origin: str | None = None) -> None:
         """Set ``channel``'s target in uA: lower at once, higher through the ramp."""
-        self._command("set", channel, target_ua, origin)
+        self._inbox.put(Command(CommandKind.SET, channel, target_ua, origin))
 
     def pause(self, channel: int | None = None) -> None:
         """Output 0 at once on ``channel`` (None: every channel); the target is kept."""
-        self._command("pause", channel, None)
+        self._inbox.put(Command(CommandKind.PAUSE, channel))
 
     def resume(self, channel: int | None = None) -> None:
         """Back to the kept target through a soft start."""
-        self._command("resume", channel, None)
+        self._inbox.put(Command(CommandKind.RESUME, channel))
 
     def snapshot(self) -> Snapshot:
         """The latest state, without blocking."""
@@ -231,16 +181,13 @@ class SessionEngine:
         """Call ``callback`` for every event (in the engine's thread; keep it short)."""
         self._subscribers.append(callback)
 
-    def _command(
-        self, kind: str, channel: int | None, value: int | None, origin: str | None = None
-    ) -> None:
-        self._commands.put((kind, channel, value, origin))
-        self._waker.wake()
+    def subscribe_timing(self, callback: TimingCallback) -> None:
+        """Before :meth:`run`: call ``callback`` with the timing of every setpoint the device
+        accepted (in the engine's thread, between sends: keep it very short). Not logged."""
+        self._timing.append(callback)
 
     def _on_device_event(self, event: DeviceEvent) -> None:
-        self._inbox.append(event)
-        if self.device.threaded:  # a manually pumped device runs in the engine's own thread
-            self._waker.wake()
+        self._inbox.arrived(event)  # the device wakes its own wait after each frame
 
     # --- the run -------------------------------------------------------------------------
     def run(self) -> SessionResult:
@@ -251,49 +198,53 @@ class SessionEngine:
         self._ran = True
         self._engine_thread = threading.get_ident()
         started_wall = self.clock.wall()
-        stamp = datetime.fromtimestamp(started_wall, UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.session_id = f"{stamp}-{self.profile.name}"
-        self._rec = open_recorder(
+        self.session_id = session_id_for(self.plan, started_wall)
+        self._rec = open_log(
+            self.plan,
             self.session_id,
-            self.data_root if self.record else None,
+            started_wall,
+            self.data_root,
             self._subscribers,
-            lambda session_id: header(
-                session_id=session_id,
-                started_wall=started_wall,
-                profile=self.profile,
-                info=self.info,
-                limits=self.limits,
-                caps=self.caps,
-                intensities_ua=self.intensities_ua,
-                duration_ms=self.duration_ms,
-                period_ms=self.period_ms,
-            ),
             record=self.record,
         )
         self.session_id = self._rec.session_id or self.session_id
-        self._io.rec = self._rec
-        self._t0 = self._io.t0 = self.clock.monotonic()
+        self._io = self._channel_io(self._ticks.start())
         self.device.subscribe(self._on_device_event)
         reason = StopReason.COMPLETED
         error: BaseException | None = None
         try:
             self._check_daily_total(started_wall)
             reason = self._loop()
-        except KeyboardInterrupt:
-            reason = StopReason.SIGNAL
-            self._stop_detail = self._stop_detail or {"signal": "SIGINT"}
-        except NakError as exc:
-            # a SET queued behind an early STOP is refused (BAD_STATE): the stop's own end
-            reason, error = (
-                (self._stop_reason, None) if self._stop_reason else (reason_for(exc), exc)
-            )
         except BaseException as exc:  # every exception is a stop path
-            reason, error = reason_for(exc), exc
-            if not isinstance(exc, TensError):
+            stop = self._inbox.stop
+            reason, error = end_of(exc, None if stop is None else stop.reason)
+            if isinstance(exc, KeyboardInterrupt):
+                self._inbox.interrupted()
+            elif not isinstance(exc, TensError):
                 log.exception("session ended by an unexpected error")
         confirmed = self._halt(reason, error)
         self.device.unsubscribe(self._on_device_event)
         return self._finish(reason, error, confirmed)
+
+    def _channel_io(self, started_s: float) -> ChannelIO:
+        """The session's traffic with the device, from session time 0 at ``started_s``."""
+        return ChannelIO(
+            self.device,
+            self.clock,
+            self.plan,
+            self._ramps,
+            self._rec,
+            self._emit,
+            started_s=started_s,
+            stopping=lambda: self._inbox.stop is not None,
+            on_sent=self._tell_timing if self._timing else None,
+        )
+
+    @property
+    def _stop_detail(self) -> dict[str, object]:
+        """What exactly ended the session (for the stop and end records), or {}."""
+        stop = self._inbox.stop
+        return {} if stop is None else dict(stop.detail)
 
     def _loop(self) -> StopReason:
         self._emit("start", None, {"channels": list(self.channels)})
@@ -301,112 +252,47 @@ class SessionEngine:
         for n in self.channels:
             self._io.zeroed(n)
             self._ramps[n].start(0)
-        tick = 0
-        while True:
-            self._wait_until(self._t0 + tick * self.period_ms / 1_000)
-            self._process()
-            if self._stop_reason is not None:
-                return self._stop_reason
-            t_ms = tick * self.period_ms
-            if t_ms >= self.duration_ms:
-                return StopReason.COMPLETED
-            self._io.due = self._t0 + t_ms / 1_000
-            self._tick(t_ms)
-            tick += 1
-            elapsed = self.clock.monotonic() - self._t0
-            if elapsed > tick * self.period_ms / 1_000:  # late: skip to the next due, no burst
-                behind = int(elapsed * 1_000) // self.period_ms + 1
-                self.skipped_ticks += behind - tick
-                tick = behind
-
-    def _wait_until(self, due: float) -> None:
-        while True:
-            self._process()
-            remaining = due - self.clock.monotonic()
-            if self._stop_reason is not None or remaining <= 0:
-                return
-            if self.device.threaded:
-                self._waker.wait(remaining)
-            else:
-                self.device.wait(remaining, until=self._has_work)
-
-    def _has_work(self) -> bool:
-        """Something for the engine now: a device event, a command or a stop."""
-        return bool(self._inbox) or not self._commands.empty() or self._stop_reason is not None
+        return self._ticks.run(self._process, self._tick, self._inbox.has_work)
 
     def _now_ms(self) -> int:
-        return round((self.clock.monotonic() - self._t0) * 1_000)
+        return self._ticks.now_ms()
 
     # --- events from the device and the user -------------------------------------------
-    def _process(self) -> None:
-        while self._inbox:
-            event = self._inbox.popleft()
+    def _process(self) -> StopReason | None:
+        """Handle the device's events and the commands waiting; the stop asked for, if any."""
+        for event in self._inbox.events():
             if isinstance(event, LinkFailed):
                 raise event.error
             self._io.on_telemetry(event)
         self.device.check()
         changed: set[int] = set()
-        while True:
-            try:
-                kind, channel, value, origin = self._commands.get_nowait()
-            except queue.Empty:
-                break
-            changed |= self._apply(kind, channel, value, origin)
+        for command in self._inbox.commands():
+            changed |= self._io.apply(command)
         if changed:
-            self._lower_now(changed)
+            lowered = self._io.lower_now(changed)
+            if lowered is not None:
+                self._refresh_snapshot(*lowered)
+        stop = self._inbox.stop
+        return None if stop is None else stop.reason
 
-    def _apply(
-        self, kind: str, channel: int | None, value: int | None, origin: str | None
-    ) -> set[int]:
-        tag: dict[str, object] = {} if origin is None else {"origin": origin}
-        changed: set[int] = set()
-        for n, outcome, data in apply_command(self._ramps, kind, channel, value, self._now_ms()):
-            self._emit(outcome, n, {**data, **tag})
-            if n in self._ramps:
-                changed.add(n)
-        return changed
-
-    def _lower_now(self, channels: set[int]) -> None:
-        """Send at once any channel whose output must drop (pause, down, lower set-to)."""
-        t_ms = min(self._now_ms(), self.duration_ms - 1)
-        if t_ms < 0:
-            return
-        stim = self.timeline.at(t_ms)
-        for n in sorted(channels):
-            amp = self._ramps[n].amplitude(t_ms, stim.amplitude_permille, self.duration_ms - t_ms)
-            last = self._io.sent[n]
-            if last is not None and amp < last.amplitude_ua:
-                self._io.send(n, amp, stim, t_ms)
-        self._refresh_snapshot(t_ms, stim)
-
-    # --- setpoints -----------------------------------------------------------------------
     def _tick(self, t_ms: int) -> None:
-        stim = self.timeline.at(t_ms)
-        remaining = self.duration_ms - t_ms
-        for n in self.channels:
-            amp = self._ramps[n].amplitude(t_ms, stim.amplitude_permille, remaining)
-            self._io.send(n, amp, stim, t_ms)
-        self._refresh_snapshot(t_ms, stim)
+        self._refresh_snapshot(t_ms, self._io.tick(t_ms))
+
+    def _tell_timing(self, timing: SetpointTiming) -> None:
+        for callback in list(self._timing):
+            try:
+                callback(timing)
+            except Exception:  # a broken listener must not stop a session
+                log.exception("session timing subscriber failed")
 
     # --- the end -------------------------------------------------------------------------
     def _halt(self, reason: StopReason, error: BaseException | None) -> bool:
         """Output 0 first (STOP, confirmed, unless the port is gone), then record it.
         Never raises: a failing log must not keep output on."""
-        t_ms = self._now_ms()
-        confirmed = False
-        gone = isinstance(error, PortLost) or isinstance(self.device.failure, PortLost)
-        if not gone:
-            try:
-                self.device.stop()
-                confirmed = True
-            except Exception as stop_error:  # the device watchdog is then the backstop
-                log.warning("STOP not confirmed: %s", stop_error)
-        for n in self.channels:
-            self._ramps[n].pause(t_ms)
-            self._io.sent[n] = None
-        if reason in (StopReason.FAULT, StopReason.DEVICE_LOST, StopReason.HOST_STARVED):
-            kind = "emergency_stop" if reason is StopReason.FAULT else "device_lost"
-            self._emit_safely(kind, {"error": str(error)})
+        confirmed = self._io.stop_all(self._now_ms(), error)
+        alarm = ALARM_EVENTS.get(reason)
+        if alarm is not None:
+            self._emit_safely(alarm, {"error": str(error)})
         self._emit_safely(
             "stop", {"reason": reason.value, **self._stop_detail, "confirmed": confirmed}
         )
@@ -423,54 +309,30 @@ class SessionEngine:
     ) -> SessionResult:
         duration = max(0, self._now_ms())
         self._emit_safely("end", {"reason": reason.value, **self._stop_detail})
-        try:
-            self._rec.line(
-                {
-                    "type": "summary",
-                    "reason": reason.value,
-                    **self._stop_detail,
-                    "duration_ms": duration,
-                    "max_delivered_ua": {str(k): v for k, v in self._io.max_delivered.items()},
-                    "error": None if error is None else f"{type(error).__name__}: {error}",
-                    "stop_confirmed": confirmed,
-                    "ended_wall": round(self.clock.wall(), 3),
-                    "warnings": list(self.warnings),
-                },
-                sync=True,
-            )
-        except Exception as log_error:  # the log then reads back as "interrupted"
-            log.error("session log: could not write the summary: %s", log_error)
-        path = self._rec.path
-        self._rec.close()
-        self._waker.close()
-        if path is not None:
-            try:
-                session_index.record_session(path, self.data_root)
-            except Exception as index_error:  # the log is the record; the index a cache
-                log.warning("session index not updated (rebuild it later): %s", index_error)
-        self._snapshot = self._make_snapshot(
-            "ended", min(duration, self.duration_ms), None, reason=reason.value
-        )
-        return SessionResult(
+        result = SessionResult(
             self.session_id,
             reason,
             duration,
             dict(self._io.max_delivered),
             error,
-            path,
+            None,
             tuple(self.warnings),
             confirmed,
-            dict(self._stop_detail),
+            self._stop_detail,
         )
+        write_summary(self._rec, result, self.clock.wall())
+        path = close_log(self._rec, self.data_root)
+        self._snapshot = self._make_snapshot(
+            "ended", min(duration, self.duration_ms), None, reason=reason.value
+        )
+        return replace(result, log_path=path)
 
     def _check_daily_total(self, wall: float) -> None:
         if not self.record:
             return
-        try:
-            simulated = self.device.info is not None and self.device.info.is_simulator
-            today = session_index.daily_total_ms(wall, self.data_root, simulated=simulated)
-        except Exception as index_error:
-            log.warning("daily total unknown (index unreadable): %s", index_error)
+        simulated = self.device.info is not None and self.device.info.is_simulator
+        today = daily_total_ms(wall, self.data_root, simulated=simulated)
+        if today is None:
             return
         self._emit("daily_total", None, {"today_ms": today, "planned_ms": self.duration_ms})
         text = session_index.daily_warning(today, self.duration_ms)
@@ -494,15 +356,13 @@ class SessionEngine:
                 state=state,
                 t_ms=t_ms,
                 stim=stim,
-                profile=self.profile,
-                duration_ms=self.duration_ms,
+                plan=self.plan,
                 ramps=self._ramps,
                 sent=self._io.sent,
                 host_faults=self._io.faults,
                 max_delivered=self._io.max_delivered,
                 latest=self._io.latest,
                 link_quality=self.device.stats.quality(),
-                simulated=self.info.is_simulator,
                 reason=reason,
             )
         )

@@ -60,6 +60,18 @@ def reason_for(exc: BaseException) -> StopReason:
     return StopReason.ERROR
 
 
+def end_of(exc: BaseException, asked: StopReason | None) -> tuple[StopReason, BaseException | None]:
+    """How a session whose run raised ``exc`` ended, as (reason, the error to report), when
+    ``asked`` is the stop asked for before it (None: none). A KeyboardInterrupt is a signal;
+    a refusal after a stop was asked for (a SET queued behind the early STOP: BAD_STATE) is
+    that stop's own end; anything else is :func:`reason_for` the error."""
+    if isinstance(exc, KeyboardInterrupt):
+        return StopReason.SIGNAL, None
+    if isinstance(exc, NakError) and asked is not None:
+        return asked, None
+    return reason_for(exc), exc
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """Something that happened, ``t_ms`` after the session started (engine clock)."""
@@ -84,6 +96,26 @@ class Event:
 
 
 EventCallback = Callable[[Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SetpointTiming:
+    """A setpoint the device accepted, with when it was due and when the engine handed it to
+    the driver: for measuring the engine's timing (benchmarks), never logged. Units:
+    ``t_ms`` session ms; ``due_s`` and ``handed_s`` seconds on the session clock."""
+
+    channel: int
+    t_ms: int
+    due_s: float  #: its tick's due time (a command's immediate send: its own moment)
+    handed_s: float
+
+    @property
+    def lateness_s(self) -> float:
+        """How late it left the engine against its due time, seconds."""
+        return self.handed_s - self.due_s
+
+
+TimingCallback = Callable[[SetpointTiming], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,21 +1,29 @@
-"""Per-channel traffic with the device during a session: setpoints out (each through
-:func:`~tenscontrol.session.limits.check_setpoint`), telemetry in (lead changes, the
-commanded-versus-delivered check). Engine thread only.
+"""The channels of a running session and their traffic with the device: a person's
+commands applied to the ramps, the setpoints of each tick and of each lowering out (each
+through :func:`~tenscontrol.session.limits.check_setpoint`), telemetry in (lead changes,
+the commanded-versus-delivered check), and the final STOP. Made when the session starts;
+engine thread only.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from tenscontrol.clock import Clock
 from tenscontrol.device import TelemetrySample, TensDevice
-from tenscontrol.errors import DeviceTimeout, NakError, OverDelivery
+from tenscontrol.errors import DeviceTimeout, NakError, OverDelivery, PortLost
 from tenscontrol.profiles.timeline import Stimulation
 from tenscontrol.protocol import Fault, Lead, NakCode, Setpoint
-from tenscontrol.session.limits import PATTERNS, WAVEFORMS, SessionLimits, check_setpoint
+from tenscontrol.session.events import SetpointTiming, TimingCallback
+from tenscontrol.session.inbox import Command
+from tenscontrol.session.limits import PATTERNS, WAVEFORMS, check_setpoint
 from tenscontrol.session.overdelivery import OverDeliveryMonitor
-from tenscontrol.session.ramps import ChannelRamp
+from tenscontrol.session.plan import SessionPlan
+from tenscontrol.session.ramps import ChannelRamp, apply_command
 from tenscontrol.session.recorder import Recorder
+
+log = logging.getLogger(__name__)
 
 #: SETs that may time out in a row (each after all its retries) before the link counts as
 #: failed; the device watchdog guards the host side meanwhile.
@@ -25,38 +33,100 @@ Emit = Callable[[str, int | None, dict[str, object]], None]
 
 
 class ChannelIO:
-    """What was sent, what came back, per channel. Units: uA, session ms."""
+    """The channels of one running session under ``plan``: their ramps, what was sent, what
+    came back. Units: uA, session ms.
+
+    ``started_s``: clock time of session time 0, seconds. ``stopping()``: True once a stop
+    was asked for (nothing above 0 is sent any more). ``on_sent``: told of every setpoint
+    the device accepted, with its timing (None: not measured, no clock read).
+    """
 
     def __init__(
         self,
         device: TensDevice,
         clock: Clock,
-        limits: SessionLimits,
+        plan: SessionPlan,
         ramps: dict[int, ChannelRamp],
         rec: Recorder,
         emit: Emit,
-        now_ms: Callable[[], int],
+        *,
+        started_s: float,
         stopping: Callable[[], bool],
+        on_sent: TimingCallback | None = None,
     ) -> None:
         self.device = device
         self.timeouts_in_a_row = 0
         self.clock = clock
-        self.limits = limits
+        self.plan = plan
         self.ramps = ramps
         self.rec = rec
         self.emit = emit
-        self.now_ms = now_ms
+        self.started_s = started_s
         self.stopping = stopping
+        self.on_sent = on_sent
         channels = tuple(ramps)
         self.monitor = OverDeliveryMonitor(channels)
         self.sent: dict[int, Setpoint | None] = dict.fromkeys(channels)
         self.max_delivered = dict.fromkeys(channels, 0)
         self.faults: dict[int, list[str]] = {n: [] for n in channels}
         self.latest: TelemetrySample | None = None
-        self.t0 = 0.0
-        self.due = 0.0
-        #: When a list: each sent setpoint's lateness against its due time, seconds.
-        self.send_lateness_s: list[float] | None = None
+
+    def now_ms(self) -> int:
+        """Session time now, ms."""
+        return round((self.clock.monotonic() - self.started_s) * 1_000)
+
+    def tick(self, t_ms: int) -> Stimulation:
+        """Every channel's setpoint at session time ``t_ms``, each sent if it changed; the
+        stimulation they were computed under."""
+        stim = self.plan.stimulation(t_ms)
+        for n in self.plan.channels:
+            self.send(n, self.plan.amplitude_ua(self.ramps[n], t_ms, stim), stim, t_ms)
+        return stim
+
+    def apply(self, command: Command) -> set[int]:
+        """Apply a person's ``command`` to the ramps now and tell of it (a ``command`` or
+        ``refused`` event per channel, with its origin); the channels it touched."""
+        tag: dict[str, object] = {} if command.origin is None else {"origin": command.origin}
+        changed: set[int] = set()
+        outcomes = apply_command(
+            self.ramps, command.kind, command.channel, command.value_ua, self.now_ms()
+        )
+        for n, outcome, data in outcomes:
+            self.emit(outcome, n, {**data, **tag})
+            if n in self.ramps:
+                changed.add(n)
+        return changed
+
+    def lower_now(self, channels: set[int]) -> tuple[int, Stimulation] | None:
+        """Send at once any of ``channels`` whose output must drop (pause, down, a lower
+        set-to); the (session ms, stimulation) used, or None before session time 0."""
+        t_ms = min(self.now_ms(), self.plan.duration_ms - 1)
+        if t_ms < 0:
+            return None
+        stim = self.plan.stimulation(t_ms)
+        for n in sorted(channels):
+            amp = self.plan.amplitude_ua(self.ramps[n], t_ms, stim)
+            last = self.sent[n]
+            if last is not None and amp < last.amplitude_ua:
+                self.send(n, amp, stim, t_ms)
+        return t_ms, stim
+
+    def stop_all(self, t_ms: int, error: BaseException | None) -> bool:
+        """STOP the device (unless its port is gone: ``error`` or the link says so) and zero
+        every channel at session time ``t_ms``; True when the device confirmed. Never
+        raises: the device watchdog is the backstop of an unconfirmed STOP."""
+        confirmed = False
+        gone = isinstance(error, PortLost) or isinstance(self.device.failure, PortLost)
+        if not gone:
+            try:
+                self.device.stop()
+                confirmed = True
+            except Exception as stop_error:
+                log.warning("STOP not confirmed: %s", stop_error)
+        for n, ramp in self.ramps.items():
+            ramp.pause(t_ms)
+            self.sent[n] = None
+        return confirmed
 
     def zeroed(self, n: int) -> None:
         """Channel ``n`` is at 0 on the device (START, STOP, lead-off)."""
@@ -67,7 +137,7 @@ class ChannelIO:
         """Handle one frame: leads, highest delivered, and the over-delivery check (raises
         :class:`OverDelivery` to trip the emergency stop)."""
         self.latest = sample
-        t_ms = round((sample.at - self.t0) * 1_000)
+        t_ms = round((sample.at - self.started_s) * 1_000)
         for n, ct in enumerate(sample.telemetry.channels, 1):
             ramp = self.ramps.get(n)
             if ramp is None:
@@ -131,10 +201,9 @@ class ChannelIO:
         last = self.sent[n]
         if sp == last or (amp == 0 and (last is None or last.amplitude_ua == 0)):
             return
-        check_setpoint(sp, self.limits)  # a violation is a bug: LimitViolation -> fault stop
+        check_setpoint(sp, self.plan.limits)  # a violation is a bug: LimitViolation -> fault stop
         self.monitor.commanded(n, self.now_ms(), amp)
-        if self.send_lateness_s is not None:
-            self.send_lateness_s.append(self.clock.monotonic() - self.due)
+        handed_s = self.clock.monotonic() if self.on_sent is not None else 0.0
         try:
             self.device.set_channel(sp)
         except DeviceTimeout:
@@ -155,6 +224,8 @@ class ChannelIO:
         self.timeouts_in_a_row = 0
         self.sent[n] = sp
         self.rec.setpoint(t_ms, sp, stim.phase_index)
+        if self.on_sent is not None:
+            self.on_sent(SetpointTiming(n, t_ms, self.started_s + t_ms / 1_000, handed_s))
 
     def lead_off(self, n: int) -> bool:
         """True when the latest telemetry shows channel ``n``'s lead off or latched off."""

@@ -34,6 +34,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from tenscontrol import hard_limits as hl
+from tenscontrol.session.inbox import CommandKind
 
 MS_PER_S = 1_000
 #: Upward pace of the level outside a soft start, uA per second: the fastest key presses.
@@ -212,30 +213,32 @@ def apply_command(
     value: int | None,
     now_ms: int,
 ) -> list[CommandOutcome]:
-    """Apply a person's command (up, down, set, pause, resume) to ``channel`` (None: all).
+    """Apply a person's command (a :class:`CommandKind`) to ``channel`` (None: all).
 
     ``value`` is the uA of a "set". One outcome per channel touched, with the data of its
-    ``command`` (accepted) or ``refused`` event; a channel not in ``ramps`` is refused.
+    ``command`` (accepted) or ``refused`` event; a channel not in ``ramps``, or a ``kind``
+    that is no :class:`CommandKind`, is refused.
     """
+    name = str(kind)  # the plain text for the event, whether given a CommandKind or not
     if channel is not None and channel not in ramps:
-        return [(channel, "refused", {"command": kind, "why": "no such channel"})]
+        return [(channel, "refused", {"command": name, "why": "no such channel"})]
     outcomes: list[CommandOutcome] = []
     for n in sorted(ramps) if channel is None else (channel,):
         ramp = ramps[n]
         why: str | None = None
-        if kind == "up":
+        if kind == CommandKind.UP:
             why = ramp.up(now_ms)
-        elif kind == "down":
+        elif kind == CommandKind.DOWN:
             why = ramp.down(now_ms)
-        elif kind == "set":
+        elif kind == CommandKind.SET:
             why = ramp.set_to(now_ms, value if value is not None else -1)
-        elif kind == "pause":
+        elif kind == CommandKind.PAUSE:
             ramp.pause(now_ms)
-        elif kind == "resume":
+        elif kind == CommandKind.RESUME:
             ramp.resume(now_ms)
         else:
-            why = f"unknown command {kind!r}"
-        data: dict[str, object] = {"command": kind, "target_ua": ramp.target_ua}
+            why = f"unknown command {name!r}"
+        data: dict[str, object] = {"command": name, "target_ua": ramp.target_ua}
         if value is not None:
             data["value_ua"] = value
         if why is not None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tenscontrol.device import TelemetrySample
-from tenscontrol.profiles.model import Profile
 from tenscontrol.profiles.timeline import Stimulation
 from tenscontrol.protocol import Fault, Setpoint
 from tenscontrol.session.events import ChannelSnapshot, Snapshot
+from tenscontrol.session.plan import SessionPlan
 from tenscontrol.session.ramps import ChannelRamp
 
 
@@ -20,15 +20,13 @@ class SnapshotInputs:
     state: str
     t_ms: int
     stim: Stimulation | None
-    profile: Profile
-    duration_ms: int
+    plan: SessionPlan
     ramps: dict[int, ChannelRamp]
     sent: dict[int, Setpoint | None]
     host_faults: dict[int, list[str]]
     max_delivered: dict[int, int]
     latest: TelemetrySample | None
     link_quality: float
-    simulated: bool
     reason: str | None
 
 
@@ -62,17 +60,18 @@ def build_snapshot(inputs: SnapshotInputs) -> Snapshot:
                 phase_width_us=sent.phase_width_us if sent else (stim.width_us if stim else None),
             )
         )
+    plan = inputs.plan
     phase = inputs.stim.phase_index if inputs.stim is not None else None
     return Snapshot(
         session_id=inputs.session_id,
         state=inputs.state,
         phase_index=phase,
-        phase_label=inputs.profile.phases[phase].label if phase is not None else None,
+        phase_label=plan.profile.phases[phase].label if phase is not None else None,
         elapsed_ms=inputs.t_ms,
-        remaining_ms=max(0, inputs.duration_ms - inputs.t_ms),
+        remaining_ms=max(0, plan.duration_ms - inputs.t_ms),
         channels=tuple(channels),
         link_quality=inputs.link_quality,
         battery_pct=tel.battery_pct if tel is not None else None,
-        simulated=inputs.simulated,
+        simulated=plan.info.is_simulator,
         reason=inputs.reason,
     )
