@@ -38,7 +38,7 @@ from typing import Any
 
 from bench_procs import child_env, percentile, read_log
 
-from tenscontrol.session.control import request
+from tenscontrol.control.client import request
 from tenscontrol.sim.spawn import SimulatorProcess
 
 SIGNALS = {

@@ -17,9 +17,10 @@ from start_helpers import FAST, error_lines, isolate, json_lines, run
 
 from tenscontrol.cli import control_cmd, start_cmd
 from tenscontrol.cli.control_cmd import parse_change, status_lines
+from tenscontrol.control import client
+from tenscontrol.control.slot import ControlSlot, socket_path
+from tenscontrol.control.wire import encode
 from tenscontrol.errors import TensError, UserInputError
-from tenscontrol.session import control
-from tenscontrol.session.control import ControlSlot, encode, socket_path
 
 
 @pytest.fixture
@@ -197,7 +198,7 @@ SILENT = "error: a session is running but its control endpoint did not answer"
 def held(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ControlSlot]:
     """The session lock held, as by a session that is starting (no endpoint yet); a short
     grace for a session to end, so the tests are quick."""
-    monkeypatch.setattr(control, "ENDING_GRACE_S", 0.05)
+    monkeypatch.setattr(client, "ENDING_GRACE_S", 0.05)
     slot = ControlSlot.claim()
     try:
         yield slot

@@ -1,6 +1,6 @@
 """``tens status``, ``tens stop`` and ``tens adjust``: talk to the running session.
 
-They reach the session through its control endpoint (:mod:`tenscontrol.session.control`:
+They reach the session through its control endpoint (:mod:`tenscontrol.control`:
 0600 Unix sockets in the runtime folder, JSON lines); ``tens stop`` has a socket of its own
 that other clients cannot fill. No session running: one line on stderr and exit 1, said
 only when no session holds the session lock. A session that is running but whose endpoint
@@ -21,8 +21,9 @@ import click
 from tenscontrol import hard_limits as hl
 from tenscontrol.cli.exits import EXIT_DEVICE, EXIT_OK, report_errors
 from tenscontrol.cli.text import ma, mmss, parse_ma
+from tenscontrol.control.client import request
+from tenscontrol.control.wire import is_busy
 from tenscontrol.errors import ControlBusy, NoSession, TensError, UserInputError
-from tenscontrol.session.control import is_busy, request
 
 #: ``tens status --watch``: seconds between refreshes.
 WATCH_PERIOD_S = 1.0

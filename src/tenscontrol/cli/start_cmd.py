@@ -9,7 +9,7 @@ diary is only asked on a real device (a simulated session changes nobody's pain,
 scores would skew the per-profile averages of ``tens history``).
 
 While it runs, the session serves its control endpoint (``tens status``, ``tens stop``,
-``tens adjust``; :mod:`tenscontrol.session.control`); only one session runs at a time.
+``tens adjust``; :mod:`tenscontrol.control`); only one session runs at a time.
 
 Stop paths: a signal is handled from the first line of the command on
 (:class:`~tenscontrol.session.signals.SignalGuard`: every signal that would end or suspend
@@ -52,12 +52,12 @@ from tenscontrol.cli.start_input import (
 from tenscontrol.cli.start_live import LiveSession
 from tenscontrol.cli.start_output import SessionPrinter
 from tenscontrol.cli.text import ma, mmss
+from tenscontrol.control.server import ControlServer
+from tenscontrol.control.slot import ControlSlot
 from tenscontrol.errors import Interrupted, TensError, UserInputError
 from tenscontrol.profiles.loader import resolve
 from tenscontrol.session import SessionEngine, SessionResult, load_caps
 from tenscontrol.session import index as session_index
-from tenscontrol.session.control import ControlSlot
-from tenscontrol.session.control_server import ControlServer
 from tenscontrol.session.events import StopReason
 from tenscontrol.session.limits import check_before_device
 from tenscontrol.session.logwriter import append_record

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tenscontrol.session.signals import stop_on_signals
 
 #: Public name -> the module that defines it. Imported on first use (PEP 562): ``tens stop``
-#: and ``tens status`` import ``tenscontrol.session.control`` only, and must not pay for the
+#: and ``tens status`` import ``tenscontrol.control.client`` only, and must not pay for the
 #: engine and pydantic (~185 ms) to reach a session that is stimulating.
 _LAZY = {
     "UserCaps": "config",

@@ -2,7 +2,7 @@
 folder and socket modes, status/adjust/stop answers, bad requests, the stale sockets, one
 session at a time, and the sockets removed whatever way the session ends.
 
-And it cannot be starved (issue 11): a stop gets through floods of idle connections on
+And it cannot be starved: a stop gets through floods of idle connections on
 either socket, a slow sender and a deeply nested request, within 1 s, with output 0
 confirmed; a client has a deadline for its whole request; beyond the bound a client gets a
 busy line at once; nested requests are refused before parsing; a slow device STOP does not
@@ -30,27 +30,22 @@ import pytest
 from click.testing import CliRunner
 
 from tenscontrol.cli.main import cli
-from tenscontrol.device import TensDevice
-from tenscontrol.errors import ControlUnavailable, NoSession, SessionBusy
-from tenscontrol.profiles import resolve
-from tenscontrol.session import SessionEngine, SessionResult, control, control_server
-from tenscontrol.session.config import UserCaps
-from tenscontrol.session.control import (
-    MAX_LINE,
-    MAX_NESTING,
-    ControlSlot,
-    is_busy,
-    request,
-    session_running,
-    socket_path,
-    stop_socket_path,
-)
-from tenscontrol.session.control_server import (
+from tenscontrol.control import client, handler, requests
+from tenscontrol.control.client import request
+from tenscontrol.control.connections import (
     MAX_CLIENTS,
     MAX_REQUESTS_PER_CONNECTION,
     MAX_STOP_CLIENTS,
-    ControlServer,
 )
+from tenscontrol.control.requests import MAX_NESTING
+from tenscontrol.control.server import ControlServer
+from tenscontrol.control.slot import ControlSlot, session_running, socket_path, stop_socket_path
+from tenscontrol.control.wire import MAX_LINE, is_busy
+from tenscontrol.device import TensDevice
+from tenscontrol.errors import ControlUnavailable, NoSession, SessionBusy
+from tenscontrol.profiles import resolve
+from tenscontrol.session import SessionEngine, SessionResult
+from tenscontrol.session.config import UserCaps
 
 #: What the flood tests promise: ``tens stop`` answered (output 0 confirmed) within this, s.
 STOP_WITHIN_S = 1.0
@@ -334,7 +329,7 @@ def test_socket_removed_when_the_run_raises(home: Path) -> None:
         device.close()
 
 
-# --- it cannot be starved (issue 11) ---------------------------------------------------------
+# --- it cannot be starved --------------------------------------------------------------------
 def connect(path: Path) -> socket.socket:
     """A connection to ``path`` (5 s timeout on what follows). The connect itself blocks
     (with a timeout it would be non-blocking, and fail at once on a full listen queue)."""
@@ -489,7 +484,7 @@ def test_status_in_a_flood_answers_or_says_busy_never_no_session(home: Path) -> 
 def test_no_session_is_said_only_when_the_lock_is_free(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(control, "ENDING_GRACE_S", 0.05)
+    monkeypatch.setattr(client, "ENDING_GRACE_S", 0.05)
     with pytest.raises(NoSession):
         request({"cmd": "status"})
     slot = ControlSlot.claim()  # a session that is starting: the lock is held, no endpoint
@@ -566,7 +561,7 @@ def test_deep_nesting_is_refused_before_parsing_and_the_session_goes_on(
 def test_a_recursion_error_is_caught_anyway(
     home: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(control_server, "nested_deeper_than", lambda line, limit: False)
+    monkeypatch.setattr(requests, "nested_deeper_than", lambda line, limit: False)
     with live_session(home) as live:
         answers = raw([DEEP, b'{"cmd": "status"}\n'])
         assert answers[0] == {"ok": False, "error": "request nested too deeply"}
@@ -582,7 +577,7 @@ def test_an_unexpected_error_is_logged_and_answered_internal_error(
         raise RuntimeError("a bug")
 
     with live_session(home) as live:
-        monkeypatch.setattr(control_server, "status_of", broken)
+        monkeypatch.setattr(handler, "status_of", broken)
         assert request({"cmd": "status"}) == {"ok": False, "error": "internal error: RuntimeError"}
         [logged] = no_tracebacks(caplog)
         assert logged.exc_info is not None
