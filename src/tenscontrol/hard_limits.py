@@ -6,8 +6,10 @@ by the constant's suffix: ``_UA`` microamperes, ``_US`` microseconds, ``_MHZ`` m
 ``_MS`` milliseconds, ``_S`` seconds, ``_MM2`` square millimetres, ``_PC`` picocoulombs
 (uA x us). Limit checks compare integers (or exact fractions), never floats.
 
-Sources are in ../shared/reference/tens-facts.md; "design choice" marks a number no
-standard fixes, which may only be tuned downward without a clear reason.
+docs/safety.md (section 3, Hard limits) gives each constant's value, meaning and source;
+"design choice" marks a number no standard fixes, which may only be tuned downward
+without a clear reason. A test checks that the document lists every constant here with
+its value.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ MIN_PULSE_RATE_MHZ: Final = 1_000
 MAX_PULSE_RATE_MHZ: Final = 150_000
 MIN_PHASE_WIDTH_US: Final = 50
 MAX_PHASE_WIDTH_US: Final = 300
-#: Burst trains per second (burst mode, tens-facts: 1-5 per second).
+#: Burst trains per second (burst TENS: 1-5 trains per second; docs/safety.md, section 6).
 MIN_BURST_RATE_MHZ: Final = 1_000
 MAX_BURST_RATE_MHZ: Final = 5_000
 #: Pulses in one burst train (design choice: 70-100 Hz trains fill at most 150 ms).

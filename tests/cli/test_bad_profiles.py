@@ -1,4 +1,4 @@
-"""Fault-survival suite (issue 7): hostile profile files never reach a device.
+"""Fault-survival suite: hostile profile files never reach a device.
 
 Every file in ``tests/data/bad_profiles/`` (and a file over 1 MB made at test time) is given
 to ``tens start --profile FILE``. Each must be refused with exit code 2 and one clear line on

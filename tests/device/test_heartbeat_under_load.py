@@ -15,7 +15,7 @@ from tenscontrol.device import TensDevice
 from tenscontrol.sim.spawn import SimulatorProcess
 
 #: 200 heartbeats under load in CI; the 10-minute run with both cores busy is in
-#: benchmarks/host_loss.py (issue 7), where its time does not count against the suite.
+#: benchmarks/host_loss.py, where its time does not count against the suite.
 RUN_S = 20.0
 
 

@@ -1,4 +1,4 @@
-"""Shared pieces of the fault-survival tests (issue 7).
+"""Shared pieces of the fault-survival tests.
 
 ``tens start`` runs as a real process (``python -m tenscontrol.cli start ... --json --yes
 --no-diary``) against ``tens simulate --pty`` in another process (or the built-in simulator

@@ -1,4 +1,4 @@
-"""The control endpoint cannot be starved (issue 11), with real processes.
+"""The control endpoint cannot be starved, with real processes.
 
 ``tens start`` runs against ``tens simulate --pty --log`` with a TENS_HOME of its own. This
 process floods its control socket: 100 idle connections, a slow sender (one byte every

@@ -1,4 +1,4 @@
-"""The device misbehaves mid-session (issue 7): unplugged, rebooted, a lead off and back,
+"""The device misbehaves mid-session: unplugged, rebooted, a lead off and back,
 over-delivery. ``tens simulate --pty`` injects the fault at :data:`FAULT_AT_S` seconds after
 its start; ``tens start`` is started right after the simulator and is delivering by then
 (each test checks that in the simulator's log, so a fault that came too early fails loudly

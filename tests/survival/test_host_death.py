@@ -1,4 +1,4 @@
-"""The host goes away mid-session, two ways (issue 7).
+"""The host goes away mid-session, two ways.
 
 * ``kill -9``: nothing in the controller runs, so the device's watchdog (500 ms, asked for
   by the host in START) must zero every channel on its own, within the watchdog period of

@@ -1,4 +1,4 @@
-"""A noisy link (issue 7): 0.1 % of bytes corrupted and 1 % of frames dropped, both ways.
+"""A noisy link: 0.1 % of bytes corrupted and 1 % of frames dropped, both ways.
 
 A whole session fast-forwarded on the built-in simulator (``--simulate --speed``, the
 options in ``TENS_SIM_OPTIONS``), and a few seconds in real time against ``tens simulate

@@ -1,4 +1,4 @@
-"""Stop paths the operating system provides (issue 11): every signal that would end or
+"""Stop paths the operating system provides: every signal that would end or
 suspend ``tens start``, a closed terminal, a closed or stuck output stream.
 
 Each test runs ``tens start`` as a real process against ``tens simulate --pty --log`` as

@@ -1,4 +1,4 @@
-"""Start-up and shut-down without races (issue 11, part 3): Ctrl-C at any instant from the
+"""Start-up and shut-down without races: Ctrl-C at any instant from the
 process's start, and every way connecting can fail (unplug, silence, garbage, the port
 closing), each ends with its documented exit code, one ``error:`` line and no traceback;
 once output could be on, the simulator's log shows it at 0."""

@@ -1,6 +1,6 @@
 """``tens screen``: the safety screening before the first real session (hazards 10 and 12).
 
-Questions from ``tens-facts.md``: when to ask a clinician first, when never to use TENS,
+Questions from ``docs/safety.md``: when to ask a clinician first, when never to use TENS,
 where pads must never go, and the red flags that need urgent care. Every question is put so
 that "yes" is the answer that blocks: any yes ends the screening with a kind message and no
 session starts. The answers are stored with their date in ``<data>/screening.json`` (mode

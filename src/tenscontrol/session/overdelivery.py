@@ -1,6 +1,6 @@
 """The host's commanded-versus-delivered check (hazard 8), pure: integer ms and uA.
 
-Rule (tens-facts, hard_limits): delivered above commanded by more than
+Rule (docs/safety.md, hard_limits): delivered above commanded by more than
 ``over_delivery_margin_ua(commanded)`` (20 % or 2 mA, the stricter) for more than
 ``OVER_DELIVERY_HOST_MS`` -> emergency stop. The device's own check trips after 200 ms; the
 host's must come first on a sound link.
