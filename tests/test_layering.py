@@ -16,7 +16,7 @@ import tenscontrol
 ROOT = Path(tenscontrol.__file__).parent
 
 #: Modules at the bottom that any layer may import; they import no layer.
-LEAVES = frozenset({"errors", "hard_limits", "clock", "lazy", "waker", "__version__"})
+LEAVES = frozenset({"errors", "hard_limits", "clock", "lazy", "waker", "loopback", "__version__"})
 
 #: Each layer and the layers it may import (leaves always allowed).
 ALLOWED: dict[str, frozenset[str]] = {

@@ -79,3 +79,16 @@ def test_a_port_held_by_another_program_is_reported_busy() -> None:
 def test_nothing_listening_on_a_socket_says_so() -> None:
     with pytest.raises(PortError, match="nothing is listening"):
         open_port("socket://127.0.0.1:9")
+
+
+@pytest.mark.parametrize("host", ["localhost", "LOCALHOST", "127.0.0.1", "127.8.9.10", "[::1]"])
+def test_loopback_names_and_addresses_are_this_machine(host: str) -> None:
+    check_port_name(f"socket://{host}:5555")
+
+
+@pytest.mark.parametrize("host", ["10.0.0.1", "example.invalid", "localhost.evil.example"])
+def test_a_name_is_never_resolved_to_decide_it_is_this_machine(host: str) -> None:
+    """A name could resolve to 127.0.0.1 now and elsewhere at connect time (DNS rebinding):
+    only literal loopback addresses and ``localhost`` count."""
+    with pytest.raises(UserInputError, match="not this machine"):
+        check_port_name(f"socket://{host}:5555")

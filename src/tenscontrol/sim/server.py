@@ -33,7 +33,6 @@ from __future__ import annotations
 import abc
 import contextlib
 import errno
-import ipaddress
 import os
 import select
 import socket
@@ -42,6 +41,7 @@ import tty
 
 from tenscontrol.clock import Clock, RealClock
 from tenscontrol.errors import UserInputError
+from tenscontrol.loopback import is_loopback
 from tenscontrol.sim.device import SimulatedDevice
 from tenscontrol.sim.eventlog import EventLog
 from tenscontrol.sim.faults import SimOptions
@@ -243,21 +243,12 @@ def parse_address(text: str, *, allow_remote: bool = False) -> tuple[str, int]:
     host = host.strip("[]")
     if not sep or not host or not port_text.isdigit() or int(port_text) > 65_535:
         raise UserInputError(f"--tcp {text!r}: expected HOST:PORT, e.g. 127.0.0.1:5555")
-    if not allow_remote and not _is_loopback(host):
+    if not allow_remote and not is_loopback(host):
         raise UserInputError(
             f"--tcp {text}: {host} is not a loopback address",
             hint="the simulator binds to 127.0.0.1; add --allow-remote to bind elsewhere",
         )
     return host, int(port_text)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class TcpServer(SimServer):

@@ -8,8 +8,6 @@ errors into :class:`~tenscontrol.errors.PortError` with a hint a person can act 
 from __future__ import annotations
 
 import errno
-import ipaddress
-import socket
 import sys
 import threading
 from typing import Protocol
@@ -18,6 +16,7 @@ from urllib.parse import urlsplit
 import serial
 
 from tenscontrol.errors import PortError, UserInputError
+from tenscontrol.loopback import is_loopback
 from tenscontrol.protocol.constants import BAUDRATE
 
 try:
@@ -101,24 +100,11 @@ def check_port_name(url: str, *, allow_remote: bool = False) -> None:
         host = parts.hostname
         if not host or parts.port is None:
             raise UserInputError(f"port URL {url!r} needs a host and a port")
-        if not allow_remote and not _is_loopback(host):
+        if not allow_remote and not is_loopback(host):
             raise UserInputError(
                 f"port URL {url!r} points at {host}, which is not this machine",
                 hint="stimulation over a network is refused unless you pass --allow-remote",
             )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, None)
-        except OSError:
-            return False
-        return all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
 
 
 def open_port(url: str, *, allow_remote: bool = False, timeout_s: float = 0.02) -> Port:
