@@ -8,11 +8,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from device_helpers import virtual_device
 
-from tenscontrol.device import RECOMMENDED_SWITCH_INTERVAL_S, TensDevice
+from tenscontrol.device import RECOMMENDED_SWITCH_INTERVAL_S, TensDevice, driver
+from tenscontrol.transport import open_port
+from tenscontrol.transport.ports import Port
 
 #: A wait that would fail the test by its length if ``until`` were not honoured, seconds.
 LONG_S = 30.0
@@ -81,3 +84,54 @@ def test_the_driver_leaves_the_switch_interval_to_the_application() -> None:
     finally:
         sys.setswitchinterval(before)
     assert RECOMMENDED_SWITCH_INTERVAL_S <= 0.001
+
+
+class StuckPort:
+    """A real simulator port whose reads, once ``stuck`` is set, block until ``release``
+    is set, deaf to ``cancel_read`` (a read stuck in the kernel)."""
+
+    def __init__(self, inner: Port) -> None:
+        self._inner = inner
+        self.stuck = threading.Event()
+        self.release = threading.Event()
+        self.entered = threading.Event()  # a read is blocked now
+        self.closed = False
+
+    def read(self, size: int = 1) -> bytes:
+        if self.stuck.is_set():
+            self.entered.set()
+            self.release.wait()
+            return b""
+        return self._inner.read(size)
+
+    def close(self) -> None:
+        self.closed = True
+        self._inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "timeout":
+            self._inner.timeout = value  # type: ignore[assignment]
+        else:
+            object.__setattr__(self, name, value)
+
+
+def test_a_port_is_not_closed_under_an_io_thread_that_did_not_end(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(driver, "JOIN_TIMEOUT_S", 0.2)
+    port = StuckPort(open_port("sim://"))
+    device = TensDevice(port)
+    device.connect()
+    port.stuck.set()
+    assert port.entered.wait(5.0)  # the reader is inside a read that will not return
+    try:
+        device.close()
+        assert not port.closed
+        assert "tens-io-in did not end" in caplog.text
+        assert "the port is left open" in caplog.text
+    finally:
+        port.release.set()
+        port.close()

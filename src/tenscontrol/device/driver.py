@@ -328,18 +328,22 @@ class TensDevice:
             self._closing.set()
             self._wake()
             stuck = [thread.name for thread in self._threads if not self._joined(thread)]
-            if stuck:  # reported, never hidden: the port closes under them
+            if stuck:
+                # Reported, never hidden. The port stays open: closing it under a thread
+                # still inside a read or write would free its descriptor for the next file
+                # opened, which that thread would then read or write. The threads are
+                # daemons; the port closes when the process ends.
                 log.error(
-                    "the I/O thread(s) %s did not end within %.0f s; closing the port anyway",
+                    "the I/O thread(s) %s did not end within %.0f s; the port is left open",
                     ", ".join(stuck),
                     JOIN_TIMEOUT_S,
                 )
-            with contextlib.suppress(*PORT_ERRORS):
-                self._core.port.close()
-            if not stuck:
+            else:
+                with contextlib.suppress(*PORT_ERRORS):
+                    self._core.port.close()
                 self._core.close()
-            if self._activity is not None and not stuck:
-                self._activity.close()
+                if self._activity is not None:
+                    self._activity.close()
 
     @staticmethod
     def _joined(thread: threading.Thread) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from tenscontrol import hard_limits
 from tenscontrol.errors import IncompatibleDevice, TensError
-from tenscontrol.protocol import ChannelCapabilities, Identity, IdentityFlag, Telemetry
+from tenscontrol.protocol import ChannelCapabilities, Identity, IdentityFlag, Pattern, Telemetry
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,21 @@ def effective_capabilities(caps: ChannelCapabilities, channel: int) -> ChannelCa
             f"channel {channel}: the device's pulse ranges do not overlap the safe ranges "
             f"(rate {caps.rate_min_mhz}-{caps.rate_max_mhz} mHz, "
             f"width {caps.width_min_us}-{caps.width_max_us} us)"
+        )
+    burst_bit = 1 << Pattern.BURST
+    burst_empty = (
+        capped.burst_rate_min_mhz > capped.burst_rate_max_mhz
+        or capped.pulses_per_burst_min > capped.pulses_per_burst_max
+    )
+    if capped.patterns & burst_bit and burst_empty:
+        # The device's burst ranges do not overlap the safe ones: burst mode is unusable on
+        # this channel (a profile asking for it is refused), continuous pulses still are.
+        capped = replace(capped, patterns=capped.patterns & ~burst_bit)
+    if not capped.patterns >> Pattern.CONTINUOUS & 1 and not capped.patterns & burst_bit:
+        raise IncompatibleDevice(
+            f"channel {channel}: no pulse pattern is left within the safe ranges "
+            f"(burst rate {caps.burst_rate_min_mhz}-{caps.burst_rate_max_mhz} mHz, "
+            f"{caps.pulses_per_burst_min}-{caps.pulses_per_burst_max} pulses per burst)"
         )
     if capped.waveforms & 0b11 == 0:
         raise IncompatibleDevice(f"channel {channel}: no balanced biphasic waveform offered")
