@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from device_helpers import virtual_device
 
-from tenscontrol.device import RECOMMENDED_SWITCH_INTERVAL_S, TensDevice, driver
+from tenscontrol.device import RECOMMENDED_SWITCH_INTERVAL_S, TensDevice, runners
 from tenscontrol.transport import open_port
 from tenscontrol.transport.ports import Port
 
@@ -121,7 +121,7 @@ class StuckPort:
 def test_a_port_is_not_closed_under_an_io_thread_that_did_not_end(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(driver, "JOIN_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(runners, "JOIN_TIMEOUT_S", 0.2)
     port = StuckPort(open_port("sim://"))
     device = TensDevice(port)
     device.connect()

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from tenscontrol.clock import VirtualClock
-from tenscontrol.device.link import NOISE_MAX_DROPPED, LinkCore
+from tenscontrol.device.link import LinkCore
+from tenscontrol.device.link_health import NOISE_MAX_DROPPED
 from tenscontrol.device.state import NOISE_WINDOW_FRAMES
 from tenscontrol.errors import HostStarved, LinkTooNoisy, WatchdogTripped
 from tenscontrol.protocol import (

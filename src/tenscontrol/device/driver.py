@@ -1,11 +1,9 @@
 """``TensDevice``: the host side of the protocol as a library a script or the session
 engine uses directly. Connect, start channels, stream setpoints, read telemetry, stop.
 
-In threaded mode (real time) two I/O threads run the link: ``tens-io-in`` reads and
-dispatches frames, ``tens-io-out`` sends queued requests and keeps the heartbeat going, so
-a heartbeat never waits behind a read (see :mod:`tenscontrol.device.link`); callers never
-send heartbeats. In manual mode (virtual time, deterministic tests) there is no thread:
-every call pumps the link itself and :meth:`TensDevice.wait` lets time pass.
+In threaded mode (real time) two I/O threads run the link and callers never send
+heartbeats; in manual mode (virtual time, deterministic tests) there is no thread and every
+call pumps the link itself (:mod:`tenscontrol.device.runners`).
 
 Either way, :meth:`TensDevice.wait` is the one way to wait for the device: it returns when
 the time is up, when ``until()`` holds after a frame was handled, or when
@@ -20,16 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
 
-import serial
-
 from tenscontrol import hard_limits
 from tenscontrol.clock import Clock, RealClock
+from tenscontrol.device import runners
 from tenscontrol.device.link import LinkCore
-from tenscontrol.device.requests import Pending
+from tenscontrol.device.requests import nak_error
+from tenscontrol.device.runners import ManualRunner, ThreadedRunner
 from tenscontrol.device.state import (
     DeviceInfo,
     LinkStats,
@@ -38,10 +35,8 @@ from tenscontrol.device.state import (
     device_info,
 )
 from tenscontrol.errors import (
-    DeviceError,
     DeviceTimeout,
     IncompatibleDevice,
-    NakError,
     PortLost,
     ProtocolError,
     TensError,
@@ -55,15 +50,12 @@ from tenscontrol.protocol import (
     Identity,
     Message,
     Nak,
-    NakCode,
     Setpoint,
     Start,
     Stop,
 )
-from tenscontrol.protocol.constants import NAK_TEXT
 from tenscontrol.transport.ports import PORT_ERRORS, Port, open_port
 from tenscontrol.transport.trace import FrameTracer
-from tenscontrol.waker import Waker
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +63,6 @@ log = logging.getLogger(__name__)
 DEFAULT_WATCHDOG_MS = 500
 DEFAULT_HEARTBEAT_S = 0.1
 DEFAULT_REQUEST_TIMEOUT_S = 0.25
-#: Longest wait for each I/O thread to end when closing, seconds.
-JOIN_TIMEOUT_S = 2.0
-#: Longest wait of the writer thread when nothing is due, seconds (it re-checks closing).
-WRITER_IDLE_S = 0.05
 #: The GIL switch interval (s) an application running CPU-bound threads beside a threaded
 #: device should set with :func:`sys.setswitchinterval`. CPython hands the GIL back to a
 #: thread waking from I/O only every switch interval (5 ms by default), and the I/O threads
@@ -120,18 +108,12 @@ class TensDevice:
         self._core = LinkCore(
             port, self.clock, heartbeat_period_s=heartbeat_period_s, tracer=tracer
         )
-        self._closing = threading.Event()
         self._closed = False
-        self._threads: tuple[threading.Thread, ...] = ()
-        self._can_cancel = hasattr(port, "cancel_read")
-        # Wakes wait(): set after each batch of frames handled, on a failure, and by
-        # interrupt_wait(). A socket pair, because a signal handler may call it.
-        self._activity = Waker() if threaded else None
-        if threaded:
-            # The reader's longest wait: how soon it notices closing (cancel_read ends a
-            # wait at once where the port has it).
-            port.timeout = 0.05 if self._can_cancel else 0.005
-            self._core.on_activity = self._activity.wake if self._activity else None
+        self._runner: ThreadedRunner | ManualRunner = (
+            ThreadedRunner(self._core, self.clock)
+            if threaded
+            else ManualRunner(self._core, self.clock)
+        )
 
     # --- opening -----------------------------------------------------------------------
     @classmethod
@@ -164,14 +146,7 @@ class TensDevice:
             raise PortLost(
                 f"the port went away while connecting: {error}", hint="was the device unplugged?"
             ) from None
-        if self.threaded:
-            self._core.enable_wakeups()
-            self._threads = (
-                threading.Thread(target=self._run_reader, name="tens-io-in", daemon=True),
-                threading.Thread(target=self._run_writer, name="tens-io-out", daemon=True),
-            )
-            for thread in self._threads:
-                thread.start()
+        self._runner.start()
         response = self._request(
             Hello(PROTOCOL_MAJOR, PROTOCOL_MAJOR), retriable=True, timeout_s=0.3
         )
@@ -234,12 +209,12 @@ class TensDevice:
         returns once the device confirms 0, or raises :class:`DeviceTimeout` after
         ``timeout_s`` seconds (the device watchdog is then the backstop)."""
         pending = self._core.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
-        self._wake()
-        self._wait(pending, timeout_s)
+        self._runner.request_queued()
+        self._runner.wait_done(pending, timeout_s)
         if pending.error is not None and pending.response is None:
             raise pending.error
         if isinstance(pending.response, Nak):
-            raise _nak_error(Stop(), pending.response)
+            raise nak_error(Stop(), pending.response)
         self._core.armed = False
 
     def stop_nowait(self) -> None:
@@ -259,29 +234,14 @@ class TensDevice:
         both modes; in manual mode the wait pumps the link itself. Without ``until``, a
         threaded wait returns early only when the link fails.
         """
-        deadline = self.clock.monotonic() + seconds
-        activity = self._activity
-        if activity is not None and isinstance(self.clock, RealClock):
-            while not self._core.failed.is_set() and not (until is not None and until()):
-                left = deadline - self.clock.monotonic()
-                if left <= 0:
-                    break
-                activity.wait(left)
-        elif self.threaded:
-            self.clock.sleep_until(deadline)
-        else:
-            while self.clock.monotonic() < deadline and not self._core.port_lost:
-                self._pump_once(deadline)
-                if until is not None and until():
-                    break
+        self._runner.wait(seconds, until)
         self.check()
 
     def interrupt_wait(self) -> None:
         """Make a :meth:`wait` in progress look at its ``until`` now (any thread, or a
         signal handler). In manual mode the wait runs in the caller's own thread and looks
         after every frame anyway: nothing to do."""
-        if self._activity is not None:
-            self._activity.wake()
+        self._runner.interrupt()
 
     def check(self) -> None:
         """Raise the link's failure (port lost, reboot, watchdog, fault, noise), if any."""
@@ -325,9 +285,7 @@ class TensDevice:
         except TensError as error:
             log.warning("stop on close failed (the device watchdog is the backstop): %s", error)
         finally:
-            self._closing.set()
-            self._wake()
-            stuck = [thread.name for thread in self._threads if not self._joined(thread)]
+            stuck = self._runner.stop()
             if stuck:
                 # Reported, never hidden. The port stays open: closing it under a thread
                 # still inside a read or write would free its descriptor for the next file
@@ -336,21 +294,13 @@ class TensDevice:
                 log.error(
                     "the I/O thread(s) %s did not end within %.0f s; the port is left open",
                     ", ".join(stuck),
-                    JOIN_TIMEOUT_S,
+                    runners.JOIN_TIMEOUT_S,
                 )
             else:
                 with contextlib.suppress(*PORT_ERRORS):
                     self._core.port.close()
                 self._core.close()
-                if self._activity is not None:
-                    self._activity.close()
-
-    @staticmethod
-    def _joined(thread: threading.Thread) -> bool:
-        """Join ``thread`` (not the calling one); True if it ended."""
-        if thread is not threading.current_thread():
-            thread.join(timeout=JOIN_TIMEOUT_S)
-        return not thread.is_alive() or thread is threading.current_thread()
+                self._runner.release()
 
     def __enter__(self) -> TensDevice:
         return self
@@ -372,84 +322,23 @@ class TensDevice:
     def _acked(self, message: Message, *, retriable: bool) -> Ack:
         response = self._request(message, retriable=retriable, timeout_s=self.request_timeout_s)
         if isinstance(response, Nak):
-            raise _nak_error(message, response)
+            raise nak_error(message, response)
         if not isinstance(response, Ack):
             raise ProtocolError(f"unexpected answer {response!r}")
         return response
 
     def _request(self, message: Message, *, retriable: bool, timeout_s: float) -> Message:
         pending = self._core.submit(message, retriable=retriable, timeout_s=timeout_s)
-        self._wake()
+        self._runner.request_queued()
         attempts = self._core.max_attempts if retriable else 1
-        self._wait(pending, timeout_s * attempts + 0.5)
+        self._runner.wait_done(pending, timeout_s * attempts + 0.5)
         if pending.error is not None:
             raise pending.error
         if pending.response is None:
             raise DeviceTimeout(f"no answer to {type(message).__name__.upper()}")
         return pending.response
 
-    def _wait(self, pending: Pending, timeout_s: float) -> None:
-        deadline = self.clock.monotonic() + timeout_s
-        if self.threaded:
-            pending.done.wait(timeout_s)
-            return
-        while not pending.done.is_set() and self.clock.monotonic() < deadline:
-            if self._core.port_lost:
-                return
-            self._pump_once(deadline)
-
-    def _pump_once(self, deadline: float) -> None:
-        now = self.clock.monotonic()
-        # A floor on the wait guarantees virtual time moves even if a deadline is now.
-        self._core.port.timeout = max(0.0005, min(deadline, self._core.next_wakeup()) - now)
-        self._core.service()
-
-    def _wake(self) -> None:
-        """Wake the writer for a request just queued; when closing, end the reader's wait."""
-        self._core.wake()
-        if self._closing.is_set() and self._can_cancel and self._threads:
-            with contextlib.suppress(OSError, TypeError, serial.SerialException):
-                self._core.port.cancel_read()  # type: ignore[attr-defined]
-
-    def _run_reader(self) -> None:
-        core = self._core
-        try:
-            while not self._closing.is_set() and not core.port_lost:
-                core.service_in()
-        except Exception as error:  # a bug fails the link loudly, never ends the thread silently
-            self._thread_failed("reader", error)
-
-    def _run_writer(self) -> None:
-        core = self._core
-        try:
-            while not self._closing.is_set() and not core.port_lost:
-                core.service_out()
-                core.wait_for_work(WRITER_IDLE_S)
-            core.service_out()  # a STOP queued while closing still goes out
-        except Exception as error:
-            self._thread_failed("writer", error)
-
-    def _thread_failed(self, which: str, error: Exception) -> None:
-        log.exception("the I/O %s thread failed", which)
-        self._core.fail(
-            DeviceError(f"the I/O {which} thread failed: {type(error).__name__}: {error}")
-        )
-
     def _mismatch(self, request: Message, ack: Ack) -> None:
         error = ProtocolError(f"the device applied {ack.applied!r} for {request!r}; output stopped")
         self._core.fail(error)
         raise error
-
-
-def _nak_error(request: Message, nak: Nak) -> NakError:
-    name = type(request).__name__.upper()
-    text = NAK_TEXT.get(nak.code, "refused")
-    where = f" (field {nak.field})" if nak.field else ""
-    hint = (
-        "press the start key again once the pad is back on"
-        if nak.code is NakCode.LEAD_OFF
-        else None
-    )
-    return NakError(
-        f"device refused {name}{where}: {text}", code=nak.code, field=nak.field, hint=hint
-    )

@@ -4,19 +4,11 @@ reads and dispatches frames, and notices a failed link.
 The bookkeeping lives elsewhere, pure: :class:`~tenscontrol.device.requests.RequestTable`
 (sequence ids, queues, retries, expiry) and
 :class:`~tenscontrol.device.telemetry_monitor.TelemetryMonitor` (lost frames, faults that
-end the link). Two ways to run a link; other threads only :meth:`LinkCore.submit` requests
-and wait on them:
-
-* one owner thread calls :meth:`LinkCore.service` (send, heartbeat, one read, expire) in a
-  loop; the manual pump of virtual-time runs does this;
-* a reader thread loops on :meth:`LinkCore.service_in` (reads and dispatches) and a writer
-  thread on :meth:`LinkCore.service_out` and :meth:`LinkCore.wait_for_work` (requests,
-  heartbeats, expiries). The writer never touches the port's input, so a heartbeat never
-  waits behind a read: on Linux a ``select`` or ``read`` on a tty with no input yet waits,
-  uninterruptibly, for the kernel worker that moves received bytes into the line
-  discipline (``n_tty_poll`` -> ``flush_work``), and that worker is an ordinary task any
-  busy process can keep off the CPU (measured: an I/O thread stuck there for 10-50 ms at a
-  time with four CPU burners on two cores).
+end the link), :mod:`~tenscontrol.device.link_health` (noise, silence, missed heartbeats).
+Other threads only :meth:`LinkCore.submit` requests and wait on them. Run by one owner
+thread calling :meth:`LinkCore.service` (the manual pump), or by a reader thread on
+:meth:`LinkCore.service_in` and a writer thread on :meth:`LinkCore.service_out`, which
+never touches the port's input (see :mod:`tenscontrol.device.runners` for why).
 """
 
 from __future__ import annotations
@@ -26,13 +18,14 @@ import threading
 from collections.abc import Callable
 
 from tenscontrol.clock import Clock
+from tenscontrol.device.link_health import HeartbeatMisses, noise_error, silence_error
+from tenscontrol.device.port_read import read_some
 from tenscontrol.device.requests import Pending, RequestTable
 from tenscontrol.device.state import (
-    NOISE_WINDOW_FRAMES,
-    DeviceEvent,
     LinkFailed,
     LinkStats,
     Subscriber,
+    Subscribers,
     TelemetrySample,
 )
 from tenscontrol.device.telemetry_monitor import (
@@ -44,8 +37,6 @@ from tenscontrol.device.telemetry_monitor import (
 )
 from tenscontrol.errors import (
     DeviceRebooted,
-    DeviceTimeout,
-    LinkTooNoisy,
     PortLost,
     ProtocolError,
     TensError,
@@ -65,10 +56,7 @@ from tenscontrol.protocol import (
     Stop,
     Telemetry,
     decode_message,
-    encode_frame,
     encode_message,
-    encode_payload,
-    message_type,
 )
 from tenscontrol.transport.ports import PORT_ERRORS, Port
 from tenscontrol.transport.trace import FrameTracer
@@ -76,14 +64,6 @@ from tenscontrol.waker import Waker
 
 log = logging.getLogger(__name__)
 
-#: Link too noisy: this many dropped frames among the last NOISE_WINDOW_FRAMES received.
-NOISE_MAX_DROPPED = 50
-#: The device pushes telemetry every 50 ms; this long without any frame means it is gone.
-SILENCE_LIMIT_S = 1.0
-#: Heartbeats that may time out in a row before the link counts as failed: at 100 ms a
-#: beat, six span more than the 500 ms watchdog, and on a link losing 5 % of frames six in
-#: a row happen about once in 3,000 hours of use, where three happen every half hour.
-HEARTBEAT_MISSES = 6
 #: Shortest read wait when the next heartbeat or deadline is nearer than the port's
 #: timeout, seconds: the same floor as the manual pump's, so virtual time always moves.
 MIN_READ_WAIT_S = 0.0005
@@ -120,15 +100,13 @@ class LinkCore:
         self.on_activity: Callable[[], None] | None = None
         self._decoder = FrameDecoder()
         self._lock = threading.RLock()  # re-entrant: fail() may run in a signal handler
-        # Replaced whole (under the lock) on every change, so the reading thread reads it
-        # without the lock for each telemetry frame.
-        self._subscribers: tuple[Subscriber, ...] = ()
+        self._subscribers = Subscribers()
         self.gaps = SendGaps(clock.monotonic())
         self._last_frame = clock.monotonic()
         #: The watchdog asked for in the last START sent (s), for telling a host that did
         #: not run (HostStarved) from a link or device problem when the watchdog trips.
         self._watchdog_s: float | None = None
-        self._heartbeat_misses = 0
+        self._misses = HeartbeatMisses()
         self._writer_waker: Waker | None = None
 
     @property
@@ -176,16 +154,11 @@ class LinkCore:
 
     def subscribe(self, callback: Subscriber) -> None:
         """Call ``callback`` (in the reading thread) for every telemetry sample and failure."""
-        with self._lock:
-            self._subscribers = (*self._subscribers, callback)
+        self._subscribers.add(callback)
 
     def unsubscribe(self, callback: Subscriber) -> None:
         """Stop calling ``callback``."""
-        with self._lock:
-            if callback in self._subscribers:
-                subscribers = list(self._subscribers)
-                subscribers.remove(callback)
-                self._subscribers = tuple(subscribers)
+        self._subscribers.remove(callback)
 
     def enable_wakeups(self) -> None:
         """Before a writer thread starts: let :meth:`submit` wake :meth:`wait_for_work`."""
@@ -283,11 +256,11 @@ class LinkCore:
             self.failure = error
             self.failed.set()
             self.requests.fail_all(error, keep_stops=not port_gone)
-            subscribers = self._subscribers
+            subscribers = self._subscribers.current
         log.warning("link failed: %s", error)
         if not port_gone and not self.requests.stop_in_flight():
             self.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
-        self._notify(subscribers, LinkFailed(self.clock.monotonic(), error))
+        Subscribers.notify(subscribers, LinkFailed(self.clock.monotonic(), error))
         self._activity()
 
     # --- sending ------------------------------------------------------------------------
@@ -312,7 +285,7 @@ class LinkCore:
             self._watchdog_s = pending.message.watchdog_ms / 1_000
         self.stats.frames_out += 1
         if self.tracer:
-            self.tracer.record(">", pending.wire, _frame_of(pending))
+            self.tracer.record_sent(pending.wire, pending.message, pending.seq)
 
     def _heartbeat_if_due(self) -> None:
         if not self.heartbeats or self.failure is not None:
@@ -324,39 +297,36 @@ class LinkCore:
         self._transmit(self.requests.new(Heartbeat(), retriable=False, timeout_s=0.25))
 
     def _expire(self) -> None:
-        if not self.requests.in_flight and self._heartbeat_misses < HEARTBEAT_MISSES:
+        if not self.requests.in_flight and not self._misses.failing:
             return  # nothing in flight: nothing can expire (the common case)
         resend, given_up = self.requests.expire(self.clock.monotonic())
         self.stats.timeouts += len(given_up)
-        misses = sum(isinstance(p.message, Heartbeat) for p in given_up)
-        if misses:
-            with self._lock:  # the reading thread resets the count
-                self._heartbeat_misses += misses
+        too_many = self._misses.missed(sum(isinstance(p.message, Heartbeat) for p in given_up))
         for pending in resend:
             self.stats.retries += 1
             try:
                 self._transmit(pending)
             except PORT_ERRORS as error:
                 self._port_error(error)
-        if self._heartbeat_misses >= HEARTBEAT_MISSES:
-            self.fail(DeviceTimeout(f"{HEARTBEAT_MISSES} heartbeats in a row went unanswered"))
+        if too_many is not None:
+            self.fail(too_many)
 
     # --- receiving ----------------------------------------------------------------------
     def _read(self, *, until_due: bool) -> None:
-        data = self._read_some(until_due=until_due)
+        # One owner thread bounds its read by the next heartbeat or deadline; a reader
+        # thread waits the port's timeout (the writer sends on time regardless).
+        wait = None
+        if until_due:
+            wait = max(self.next_wakeup() - self.clock.monotonic(), MIN_READ_WAIT_S)
+        data = read_some(self.port, wait)
         if not data:
-            if self.established and self.clock.monotonic() - self._last_frame > SILENCE_LIMIT_S:
-                self.fail(
-                    DeviceTimeout(
-                        f"no frame from the device for {SILENCE_LIMIT_S:.1f} s",
-                        hint="check the cable; the device's watchdog has zeroed output",
-                    )
-                )
+            silent = silence_error(self.clock.monotonic() - self._last_frame)
+            if silent is not None and self.established:
+                self.fail(silent)
             return
         for item in self._decoder.feed(data):
             if self.tracer:
-                wire = b"" if isinstance(item, FrameFault) else _wire_of(item)
-                self.tracer.record("<", wire, item)
+                self.tracer.record_received(item)
             if isinstance(item, FrameFault):
                 self._dropped()
                 continue
@@ -364,46 +334,12 @@ class LinkCore:
             self._dispatch(item)
         self._activity()
 
-    def _read_some(self, *, until_due: bool) -> bytes:
-        """What the port has, waiting for it at most the port's timeout and, if
-        ``until_due``, at most until the next heartbeat or deadline falls due.
-
-        The second bound is for a single owner thread reading with a fixed timeout (50 ms):
-        without it a heartbeat due just after a read began went out when that read
-        returned, up to 50 ms late (gaps between frames of 150 ms where 100 ms was meant,
-        measured over a pty).
-        """
-        port = self.port
-        timeout = port.timeout
-        wait = _NEVER
-        if until_due:
-            wait = max(self.next_wakeup() - self.clock.monotonic(), MIN_READ_WAIT_S)
-        if waiting := port.in_waiting:
-            data = port.read(waiting)
-        elif wait >= (_NEVER if timeout is None else timeout):
-            data = port.read(1)
-        else:
-            port.timeout = wait  # pyserial: no tcsetattr when only the timeout changes
-            try:
-                data = port.read(1)
-            finally:
-                port.timeout = timeout
-        if data and (more := port.in_waiting):
-            data += port.read(more)  # the rest of a frame that began arriving
-        return data
-
     def _dropped(self) -> None:
         """A frame that could not be used: count it, and fail a link that drops too many."""
         self.stats.frame(ok=False)
-        dropped, _total = self.stats.recent_error_count()
-        if dropped >= NOISE_MAX_DROPPED and self.established:
-            self.fail(
-                LinkTooNoisy(
-                    f"{dropped} of the last {NOISE_WINDOW_FRAMES} frames from the device "
-                    "were corrupt",
-                    hint="use a shorter or better USB cable, away from mains leads",
-                )
-            )
+        noisy = noise_error(self.stats.recent_error_count()[0])
+        if noisy is not None and self.established:
+            self.fail(noisy)
 
     def _dispatch(self, frame: Frame) -> None:
         if frame.version != PROTOCOL_MAJOR:
@@ -435,8 +371,7 @@ class LinkCore:
             log.debug("response seq=%d matches no request (late or stale)", seq)
             return
         if isinstance(pending.message, Heartbeat):
-            with self._lock:  # the writer thread counts misses
-                self._heartbeat_misses = 0
+            self._misses.answered()
         self.stats.rtt(self.clock.monotonic() - pending.sent_at)
         pending.finish(response=message)
 
@@ -452,25 +387,9 @@ class LinkCore:
             self.fail(watchdog_error(recent, self._watchdog_s))
         elif verdict is FaultVerdict.FATAL:
             self.fail(fatal_fault_error(telemetry))
-        self._notify(self._subscribers, sample)
-
-    def _notify(self, subscribers: tuple[Subscriber, ...], event: DeviceEvent) -> None:
-        for callback in subscribers:
-            try:
-                callback(event)
-            except Exception:  # a broken listener must not stop the link
-                log.exception("telemetry subscriber failed")
+        Subscribers.notify(self._subscribers.current, sample)
 
     def _activity(self) -> None:
         callback = self.on_activity
         if callback is not None:
             callback()
-
-
-def _wire_of(frame: Frame) -> bytes:
-    return encode_frame(frame.version, frame.msg_type, frame.seq, frame.payload)
-
-
-def _frame_of(pending: Pending) -> Frame:
-    message = pending.message
-    return Frame(PROTOCOL_MAJOR, message_type(message), pending.seq, encode_payload(message))

@@ -20,8 +20,18 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tenscontrol.errors import DeviceTimeout, TensError
-from tenscontrol.protocol import Ack, Identity, Message, MsgType, Nak, Stop, message_type
+from tenscontrol.errors import DeviceTimeout, NakError, TensError
+from tenscontrol.protocol import (
+    Ack,
+    Identity,
+    Message,
+    MsgType,
+    Nak,
+    NakCode,
+    Stop,
+    message_type,
+)
+from tenscontrol.protocol.constants import NAK_TEXT
 
 #: Sequence ids are 16 bits on the wire.
 SEQ_MASK = 0xFFFF
@@ -61,6 +71,21 @@ def answers(request: Message, response: Identity | Ack | Nak) -> bool:
     if isinstance(response, Identity):
         return expected is MsgType.HELLO
     return bool(response.request_type == expected)
+
+
+def nak_error(request: Message, nak: Nak) -> NakError:
+    """The error for a request the device refused, with the NAK's reason and field."""
+    name = type(request).__name__.upper()
+    text = NAK_TEXT.get(nak.code, "refused")
+    where = f" (field {nak.field})" if nak.field else ""
+    hint = (
+        "press the start key again once the pad is back on"
+        if nak.code is NakCode.LEAD_OFF
+        else None
+    )
+    return NakError(
+        f"device refused {name}{where}: {text}", code=nak.code, field=nak.field, hint=hint
+    )
 
 
 class RequestTable:

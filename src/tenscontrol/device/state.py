@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import statistics
 import threading
 from collections import deque
@@ -11,6 +12,8 @@ from dataclasses import dataclass, replace
 from tenscontrol import hard_limits
 from tenscontrol.errors import IncompatibleDevice, TensError
 from tenscontrol.protocol import ChannelCapabilities, Identity, IdentityFlag, Pattern, Telemetry
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,38 @@ DeviceEvent = TelemetrySample | LinkFailed
 #: How many of the latest received frames the link-quality figures cover.
 NOISE_WINDOW_FRAMES = 200
 Subscriber = Callable[[DeviceEvent], None]
+
+
+class Subscribers:
+    """The callbacks told of every device event. Changed under a lock; :attr:`current` is
+    replaced whole on every change, so the reading thread uses it without the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.current: tuple[Subscriber, ...] = ()
+
+    def add(self, callback: Subscriber) -> None:
+        """Tell ``callback`` of every event from now on."""
+        with self._lock:
+            self.current = (*self.current, callback)
+
+    def remove(self, callback: Subscriber) -> None:
+        """Stop telling ``callback`` (no error if it was not there)."""
+        with self._lock:
+            if callback in self.current:
+                callbacks = list(self.current)
+                callbacks.remove(callback)
+                self.current = tuple(callbacks)
+
+    @staticmethod
+    def notify(callbacks: tuple[Subscriber, ...], event: DeviceEvent) -> None:
+        """Call each of ``callbacks`` with ``event``; a broken one is logged and never stops
+        the others or the link."""
+        for callback in callbacks:
+            try:
+                callback(event)
+            except Exception:
+                log.exception("telemetry subscriber failed")
 
 
 class LinkStats:

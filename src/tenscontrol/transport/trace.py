@@ -7,7 +7,17 @@ import threading
 from typing import TextIO
 
 from tenscontrol.errors import ProtocolError
-from tenscontrol.protocol import Frame, FrameFault, MsgType, decode_message
+from tenscontrol.protocol import (
+    PROTOCOL_MAJOR,
+    Frame,
+    FrameFault,
+    Message,
+    MsgType,
+    decode_message,
+    encode_frame,
+    encode_payload,
+    message_type,
+)
 from tenscontrol.protocol.vectors import to_jsonable
 
 
@@ -43,3 +53,17 @@ class FrameTracer:
         with self._lock:
             self._stream.write(line)
             self._stream.flush()
+
+    def record_sent(self, wire: bytes, message: Message, seq: int) -> None:
+        """Trace a request this host wrote: its bytes and what they mean."""
+        frame = Frame(PROTOCOL_MAJOR, message_type(message), seq, encode_payload(message))
+        self.record(">", wire, frame)
+
+    def record_received(self, item: Frame | FrameFault) -> None:
+        """Trace a frame (or a dropped one) the decoder produced from the device's bytes."""
+        if isinstance(item, FrameFault):
+            self.record("<", b"", item)
+        else:
+            self.record(
+                "<", encode_frame(item.version, item.msg_type, item.seq, item.payload), item
+            )
