@@ -25,8 +25,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "device": frozenset({"protocol", "transport"}),
     "sim": frozenset({"protocol"}),
     "profiles": frozenset({"protocol"}),
-    "session": frozenset({"protocol", "transport", "device", "profiles"}),
-    "records": frozenset({"protocol", "profiles", "session"}),
+    "records": frozenset(),
+    "session": frozenset({"protocol", "transport", "device", "profiles", "records"}),
     "control": frozenset({"protocol", "device", "profiles", "session", "records"}),
     "cli": frozenset(
         {"protocol", "transport", "device", "sim", "profiles", "session", "records", "control"}

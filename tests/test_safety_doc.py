@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "safety.md"
 SRC = ROOT / "src" / "tenscontrol"
 HARD_LIMITS = SRC / "hard_limits.py"
-SCREEN = SRC / "cli" / "screen_cmd.py"
+SCREEN = SRC / "records" / "screening.py"
 
 #: A pytest node id in backticks: ``tests/x/test_y.py::test_z`` or ``...::TestClass::test``.
 NODE_ID = re.compile(r"`(tests/[\w/]+\.py)::(\w+(?:::\w+)?)`")

@@ -11,8 +11,10 @@ The names a script needs are here, imported on first use (so ``tens --help`` and
 
 Layers, each importing only downward:
 ``protocol`` (sans-I/O frames) -> ``transport``/``device`` (pyserial driver) ->
-``session`` (scheduler, limits, logs) -> ``cli``. ``sim`` (the simulated device) depends on
-``protocol`` only. ``hard_limits`` and ``errors`` are leaves anyone may import.
+``session`` (scheduler, limits; it writes through ``records``, the logs and index) ->
+``control`` (a running session's endpoint) -> ``cli``. ``sim`` (the simulated device)
+depends on ``protocol`` only. ``hard_limits``, ``errors``, ``clock``, ``waker`` and
+``loopback`` are leaves anyone may import. The README's architecture section has the map.
 """
 
 from typing import TYPE_CHECKING
@@ -24,9 +26,9 @@ if TYPE_CHECKING:
     from tenscontrol.errors import TensError
     from tenscontrol.profiles.loader import resolve
     from tenscontrol.protocol.messages import Setpoint
+    from tenscontrol.records.logreader import read_log
     from tenscontrol.session.config import UserCaps
     from tenscontrol.session.engine import SessionEngine
-    from tenscontrol.session.logreader import read_log
     from tenscontrol.session.signals import stop_on_signals
 
 # The one place the version lives (pyproject reads it from here): no importlib.metadata
@@ -41,7 +43,7 @@ _LAZY = {
     "Setpoint": "protocol.messages",
     "UserCaps": "session.config",
     "SessionEngine": "session.engine",
-    "read_log": "session.logreader",
+    "read_log": "records.logreader",
     "stop_on_signals": "session.signals",
 }
 

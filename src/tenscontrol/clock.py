@@ -1,4 +1,5 @@
-"""Injected clocks: the real one, and a virtual one that tests and fast-forward runs drive.
+"""Injected clocks: the real one, a virtual one that tests and fast-forward runs drive, and
+a paced one (virtual time at most N times faster than real time, for ``--speed``).
 
 Everything that schedules (the simulator, the driver's heartbeat, the session engine) takes
 a :class:`Clock` instead of calling :mod:`time` directly, so a 60-minute session can run in
@@ -10,6 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from typing import Protocol
+
+from tenscontrol.errors import UserInputError
 
 
 class Clock(Protocol):
@@ -83,3 +86,35 @@ class VirtualClock:
         with self._lock:
             if deadline > self._now:
                 self._now = deadline
+
+
+class SpeedClock:
+    """Virtual time that runs at most ``speed`` times faster than real time. Thread-safe."""
+
+    def __init__(self, speed: float) -> None:
+        if not speed >= 1:  # also refuses NaN
+            raise UserInputError(f"speed {speed!r}: must be at least 1")
+        self.speed = speed
+        self._real_start = time.monotonic()
+        self._wall_start = time.time()
+        self._now = 0.0
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        """Virtual seconds since the clock was made."""
+        with self._lock:
+            return self._now
+
+    def wall(self) -> float:
+        """Unix seconds: the start's wall time plus the virtual time elapsed."""
+        with self._lock:
+            return self._wall_start + self._now
+
+    def sleep_until(self, deadline: float) -> None:
+        """Move to ``deadline`` (if ahead), then sleep until real time has caught up."""
+        with self._lock:
+            self._now = max(self._now, deadline)
+            real_due = self._real_start + self._now / self.speed
+        remaining = real_due - time.monotonic()
+        if remaining > 0:
+            time.sleep(remaining)

@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "session"))
 from session_helpers import virtual_rig
 
 from tenscontrol.cli.main import cli
-from tenscontrol.session import index
-from tenscontrol.session.logwriter import SessionLogWriter
+from tenscontrol.records import index
+from tenscontrol.records.logwriter import SessionLogWriter
 
 
 def real_session(

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tenscontrol.cli.main import cli
-from tenscontrol.cli.screen_cmd import QUESTIONS, Screening, save
+from tenscontrol.records.screening import QUESTIONS, Screening, save
 
 FAST = ("--simulate", "--speed", "600", "--yes", "--no-diary", "--duration", "1m")
 

@@ -29,8 +29,8 @@ from process_helpers import child_env
 from start_helpers import isolate
 
 import tenscontrol.transport
-from tenscontrol.cli import start_device
 from tenscontrol.cli.main import cli
+from tenscontrol.cli.start import device as start_device
 from tenscontrol.device import TensDevice, driver
 from tenscontrol.profiles.loader import MAX_PROFILE_BYTES
 from tenscontrol.sim.spawn import SimulatorProcess

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from start_helpers import FAST, error_lines, isolate, json_lines, run
 
-from tenscontrol.cli import control_cmd, start_cmd
+from tenscontrol.cli import control_cmd
 from tenscontrol.cli.control_cmd import parse_change, status_lines
+from tenscontrol.cli.start import command as start_cmd
 from tenscontrol.control import client
 from tenscontrol.control.slot import ControlSlot, socket_path
 from tenscontrol.control.wire import encode

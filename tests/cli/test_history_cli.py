@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import real_session, run, set_pain, torn_session
 
-from tenscontrol.session.paths import index_path
+from tenscontrol.records.paths import index_path
 
 FIRST = "20270115T080000Z-low-back"
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tenscontrol.cli.live_keys import ESC_WAIT_S, KeyDecoder, KeyReader, cbreak
+from tenscontrol.cli.start.keys import ESC_WAIT_S, KeyDecoder, KeyReader, cbreak
 
 UP, DOWN, RIGHT = b"\x1b[A", b"\x1b[B", b"\x1b[C"
 

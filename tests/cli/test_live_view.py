@@ -7,8 +7,9 @@ from dataclasses import replace
 
 from rich.console import Console
 
-from tenscontrol.cli.live_view import KEY_HELP, NO_KEYS_HELP, ViewInfo, render
+from tenscontrol.cli.start.view import KEY_HELP, NO_KEYS_HELP, ViewInfo, render
 from tenscontrol.session import ChannelSnapshot, Snapshot
+from tenscontrol.session.events import SessionState
 
 INFO = ViewInfo(
     profile="sciatic-leg",
@@ -32,7 +33,7 @@ CH1 = ChannelSnapshot(
 CH2 = replace(CH1, channel=2, setpoint_ua=0, delivered_ua=0, target_ua=None, ceiling_ua=60_000)
 SNAP = Snapshot(
     session_id="20261124T120000Z-sciatic-leg",
-    state="running",
+    state=SessionState.RUNNING,
     phase_index=0,
     phase_label="burst 2 Hz",
     elapsed_ms=125_400,
@@ -92,7 +93,9 @@ def test_paused_lead_off_and_faults_are_spelled_out() -> None:
 
 
 def test_an_ended_session_says_so() -> None:
-    ended = replace(SNAP, state="ended", channels=(replace(CH1, setpoint_ua=0, delivered_ua=0),))
+    ended = replace(
+        SNAP, state=SessionState.ENDED, channels=(replace(CH1, setpoint_ua=0, delivered_ua=0),)
+    )
     assert "session ended" in text_of(ended)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TextIO
 
-from tenscontrol.cli.output_stream import GuardedFile, LineWriter
+from tenscontrol.cli.start.streams import GuardedFile, LineWriter
 
 F_SETPIPE_SZ = 1031
 

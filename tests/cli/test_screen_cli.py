@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 from start_helpers import isolate, run, store_passed_screening
 
-from tenscontrol.cli.screen_cmd import QUESTIONS, VALID_DAYS, load, screening_path, valid_screening
+from tenscontrol.records.screening import (
+    QUESTIONS,
+    VALID_DAYS,
+    load,
+    screening_path,
+    valid_screening,
+)
 
 COUNT = len(QUESTIONS)
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from start_helpers import FAST, error_lines, isolate, json_lines, run, store_passed_screening
 
-from tenscontrol.cli import start_cmd, start_device
 from tenscontrol.cli.exits import exit_code_for, session_exit_code
+from tenscontrol.cli.start import command as start_cmd
+from tenscontrol.cli.start import device as start_device
 from tenscontrol.errors import (
     DeviceRebooted,
     HostStarved,
@@ -20,8 +21,9 @@ from tenscontrol.errors import (
     WatchdogTripped,
 )
 from tenscontrol.profiles.loader import builtin_dir
-from tenscontrol.session import SessionResult, read_log
-from tenscontrol.session import index as session_index
+from tenscontrol.records import index as session_index
+from tenscontrol.records.logreader import read_log
+from tenscontrol.session import SessionResult
 from tenscontrol.session.events import StopReason
 from tenscontrol.transport.discovery import PortCandidate
 

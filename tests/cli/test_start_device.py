@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tenscontrol.cli.start_device import open_device
+from tenscontrol.cli.start.device import open_device
 from tenscontrol.device import RECOMMENDED_SWITCH_INTERVAL_S
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from start_helpers import isolate, run
 
-from tenscontrol.cli.start_device import SpeedClock
+from tenscontrol.clock import SpeedClock
 from tenscontrol.errors import UserInputError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,6 +18,7 @@ PACKAGE = Path(tenscontrol.__file__).parent
 CONTROL_MAY_IMPORT = (
     "tenscontrol.control",
     "tenscontrol.session",
+    "tenscontrol.records",
     "tenscontrol.device",
     "tenscontrol.protocol",
     "tenscontrol.errors",
@@ -26,7 +27,7 @@ CONTROL_MAY_IMPORT = (
     "tenscontrol.lazy",
 )
 #: Packages below control: none of them may import it.
-BELOW_CONTROL = ("session", "device", "protocol", "transport", "sim", "profiles")
+BELOW_CONTROL = ("session", "records", "device", "protocol", "transport", "sim", "profiles")
 #: Third-party modules the control package uses.
 THIRD_PARTY = ("platformdirs",)
 

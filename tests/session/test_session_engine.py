@@ -29,7 +29,8 @@ from tenscontrol.errors import (
     UserInputError,
 )
 from tenscontrol.protocol import Setpoint
-from tenscontrol.session import Event, SessionEngine, read_log
+from tenscontrol.records.logreader import read_log
+from tenscontrol.session import Event, SessionEngine
 
 
 def events_of(result_path: Path | None, kind: str) -> list[dict[str, Any]]:

@@ -16,9 +16,9 @@ from session_helpers import virtual_rig
 
 from tenscontrol import hard_limits as hl
 from tenscontrol.errors import UserInputError
-from tenscontrol.session import index, read_log
-from tenscontrol.session.logwriter import SessionLogWriter
-from tenscontrol.session.paths import data_dir, index_path
+from tenscontrol.records import index, read_log
+from tenscontrol.records.logwriter import SessionLogWriter
+from tenscontrol.records.paths import data_dir, index_path
 
 #: Lines that must reach the disk before the engine goes on (hazard 13).
 MUST_SYNC = {
@@ -108,8 +108,8 @@ def test_safety_events_are_fsynced_at_once(tmp_path: Path, mocker: MockerFixture
         order.append("FSYNC")
         real_fsync(fd)
 
-    mocker.patch("tenscontrol.session.logwriter.os.write", side_effect=write)
-    mocker.patch("tenscontrol.session.logwriter.os.fsync", side_effect=fsync)
+    mocker.patch("tenscontrol.records.logwriter.os.write", side_effect=write)
+    mocker.patch("tenscontrol.records.logwriter.os.fsync", side_effect=fsync)
     run_session(tmp_path, "lead_off=1@12")
     for i, kind in enumerate(order):
         if kind in MUST_SYNC:

@@ -21,7 +21,8 @@ from session_helpers import device_s, outputs_within_setpoints, virtual_rig
 
 from tenscontrol.device import TelemetrySample
 from tenscontrol.device.state import DeviceEvent
-from tenscontrol.session import SessionEngine, read_log
+from tenscontrol.records.logreader import read_log
+from tenscontrol.session import SessionEngine
 from tenscontrol.session.events import REASONS
 from tenscontrol.session.ramps import FOLLOW_UA_PER_S
 

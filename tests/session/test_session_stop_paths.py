@@ -19,9 +19,10 @@ from session_helpers import virtual_rig
 from tenscontrol.device import TensDevice
 from tenscontrol.errors import LimitViolation, OverDelivery, PortLost
 from tenscontrol.profiles import resolve
-from tenscontrol.session import SessionEngine, read_log, stop_on_signals
+from tenscontrol.records.logreader import read_log
+from tenscontrol.records.logwriter import SessionLogWriter
+from tenscontrol.session import SessionEngine, stop_on_signals
 from tenscontrol.session.config import UserCaps
-from tenscontrol.session.logwriter import SessionLogWriter
 from tenscontrol.sim.model import DeviceModel
 
 

@@ -28,7 +28,7 @@ from survival_helpers import (
 )
 
 from tenscontrol.protocol.constants import DEVICE_OVER_DELIVERY_MS
-from tenscontrol.session.logreader import read_log
+from tenscontrol.records.logreader import read_log
 
 #: Exit code of a device or link problem, and of a safety stop (``tens start``).
 EXIT_DEVICE = 3

@@ -33,7 +33,7 @@ from survival_helpers import (
     wait_jsonl,
 )
 
-from tenscontrol.session.logreader import read_log
+from tenscontrol.records.logreader import read_log
 
 #: Slack on top of the watchdog for the simulator to read the host's last frame (it may
 #: still sit in the pty when the host dies) and for stamping the kill time.

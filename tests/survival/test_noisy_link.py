@@ -25,7 +25,7 @@ from survival_helpers import (
     sim_events,
 )
 
-from tenscontrol.session.logreader import read_log
+from tenscontrol.records.logreader import read_log
 
 CORRUPT_RATE = "0.001"
 DROP_RATE = "0.01"

@@ -37,7 +37,7 @@ from survival_helpers import (
     wait_jsonl,
 )
 
-from tenscontrol.session import read_log
+from tenscontrol.records.logreader import read_log
 from tenscontrol.session.signals import STOP_SIGNALS, signal_name
 from tenscontrol.sim.spawn import SimulatorProcess
 

@@ -87,6 +87,11 @@ def say(text: str) -> None:
         click.echo(text, err=True)
 
 
+def warn(text: str) -> None:
+    """``warning: text`` on stderr (see :func:`say`)."""
+    say(f"warning: {text}")
+
+
 def report_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn a :class:`TensError` into one line on stderr (plus a hint line) and its exit
     code, and :class:`Interrupted` (a signal before anything started) into one line and

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import click
 
-from tenscontrol.cli.exits import report_errors
-from tenscontrol.cli.session_lookup import local_time, log_paths, sync_index
+from tenscontrol.cli.exits import report_errors, warn
+from tenscontrol.cli.text import local_time
 from tenscontrol.errors import UserInputError
-from tenscontrol.session import index
-from tenscontrol.session.logreader import read_log
-from tenscontrol.session.paths import open_private
+from tenscontrol.records import index
+from tenscontrol.records.logreader import read_log
+from tenscontrol.records.lookup import log_paths, sync_index
+from tenscontrol.records.paths import open_private
 
 
 def csv_text() -> str:
@@ -29,7 +30,7 @@ def csv_text() -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*index.COLUMNS, "start_local"])
-    for row in sync_index():
+    for row in sync_index(warn=warn):
         values = [getattr(row, name) for name in index.COLUMNS]
         values = [int(v) if isinstance(v, bool) else v for v in values]
         writer.writerow(["" if v is None else v for v in values] + [local_time(row.start)])
@@ -43,7 +44,7 @@ def jsonl_text() -> str:
         try:
             record = read_log(path)
         except UserInputError as error:
-            click.echo(f"warning: skipped {path.name}: {error}", err=True)
+            warn(f"skipped {path.name}: {error}")
             continue
         parts = [record.header, *record.events]
         parts += [record.summary] if record.summary is not None else []

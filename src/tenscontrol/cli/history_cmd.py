@@ -1,39 +1,23 @@
 """``tens history``: every recorded session, newest first, and a summary per profile.
 
 Reads the SQLite index of sessions, first bringing it in step with the logs (a missing or
-stale index is filled from them; see :func:`~tenscontrol.cli.session_lookup.sync_index`).
+stale index is filled from them; see :func:`~tenscontrol.records.lookup.sync_index`).
 Units in ``--json``: ms and uA; ``start_ms`` is Unix time in ms; pain scores 0-10.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from tenscontrol.cli.exits import report_errors
-from tenscontrol.cli.session_lookup import clock_text, local_time, sync_index
+from tenscontrol.cli.exits import report_errors, warn
+from tenscontrol.cli.table import print_table
+from tenscontrol.cli.text import clock_text, local_time
 from tenscontrol.profiles.units import fmt_number
-from tenscontrol.session.index import IndexRow
-
-
-def _table(title: str, headers: list[str], rows: list[list[str]]) -> None:
-    """A rich table on a terminal; aligned plain text (stable for pipes and tests) otherwise."""
-    if sys.stdout.isatty():
-        table = Table(*headers, title=title, title_justify="left")
-        for row in rows:
-            table.add_row(*row)
-        Console().print(table)
-        return
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    click.echo(title)
-    for line in [headers, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
-    click.echo("")
+from tenscontrol.records.index import IndexRow
+from tenscontrol.records.lookup import sync_index
 
 
 def _pain(row: IndexRow) -> str:
@@ -98,7 +82,7 @@ def history(as_json: bool) -> None:
       tens history
       tens history --json > history.json
     """
-    rows = sorted(sync_index(), key=lambda r: (r.start, r.id), reverse=True)
+    rows = sorted(sync_index(warn=warn), key=lambda r: (r.start, r.id), reverse=True)
     summary = summarize(rows)
     if as_json:
         data = {"sessions": [_row_json(r) for r in rows], "profiles": summary}
@@ -121,7 +105,7 @@ def history(as_json: bool) -> None:
         for r in rows
     ]
     headers = ["date", "profile", "device", "duration", "ended", "max mA", "pain", "id"]
-    _table(f"Sessions ({len(rows)})", headers, table)
+    print_table(f"Sessions ({len(rows)})", headers, table)
     per_profile = [
         [
             s["profile"],
@@ -132,7 +116,7 @@ def history(as_json: bool) -> None:
         ]
         for s in summary
     ]
-    _table(
+    print_table(
         "Per profile (pain change: after minus before, lower is better)",
         ["profile", "sessions", "total time", "avg pain change", "scored"],
         per_profile,

@@ -22,7 +22,7 @@ OWN_SIGNALS = frozenset({"start"})
 #: name -> (module, attribute, one-line help shown by ``tens --help``), in display order.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "start": (
-        "tenscontrol.cli.start_cmd",
+        "tenscontrol.cli.start.command",
         "start",
         "Run one session of a profile on a device (or the simulator).",
     ),

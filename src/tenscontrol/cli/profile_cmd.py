@@ -7,17 +7,15 @@ A thin layer over :mod:`tenscontrol.profiles`; every error is a :class:`TensErro
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from tenscontrol.cli.exits import report_errors
+from tenscontrol.cli.table import print_table
 from tenscontrol.errors import DoseRefused, ProfileError, UserInputError
 from tenscontrol.profiles.chart import render_png, render_text
 from tenscontrol.profiles.dose import LIMITS, DoseReport, DoseRow, Verdict, check_profile
@@ -29,23 +27,6 @@ from tenscontrol.profiles.units import MA_TO_UA, exact_scale, fmt_number
 
 def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
-
-
-def _table(title: str, headers: list[str], rows: list[list[str]]) -> None:
-    """A rich table on a terminal; aligned plain text (stable for pipes and tests) otherwise."""
-    if sys.stdout.isatty():
-        table = Table(*headers, title=title, title_justify="left")
-        for row in rows:
-            table.add_row(*row)
-        Console().print(table)
-        return
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-    click.echo(title)
-    for line in [headers, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
-    click.echo("")
 
 
 @click.group()
@@ -102,7 +83,7 @@ def list_cmd(as_json: bool) -> None:
         ]
         for i in items
     ]
-    _table("Profiles", ["name", "origin", "ch", "min", "dose", "title"], rows)
+    print_table("Profiles", ["name", "origin", "ch", "min", "dose", "title"], rows)
 
 
 def _describe_phase(phase: Phase) -> str:
@@ -148,7 +129,7 @@ def _dose_tables(report: DoseReport, prof: Profile) -> None:
             f"Dose, channel {ch.number} at {at} on {fmt_number(ch.pad_area_mm2, 100)} cm2,"
             f" 500 ohm (worst phase)"
         )
-        _table(title, ["quantity", "value", "phase", "verdict", "limit", "source"], rows)
+        print_table(title, ["quantity", "value", "phase", "verdict", "limit", "source"], rows)
 
 
 def _show_text(prof: Profile, report: DoseReport) -> None:
@@ -171,7 +152,7 @@ def _show_text(prof: Profile, report: DoseReport) -> None:
         [str(i), p.label or "", fmt_number(p.duration_ms, 1000), p.pattern, _describe_phase(p)]
         for i, p in enumerate(prof.phases, start=1)
     ]
-    _table("Phases", ["#", "label", "s", "pattern", "stimulation"], rows)
+    print_table("Phases", ["#", "label", "s", "pattern", "stimulation"], rows)
     click.echo("")
     _dose_tables(report, prof)
 

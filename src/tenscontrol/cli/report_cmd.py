@@ -17,21 +17,14 @@ from typing import Any
 
 import click
 
-from tenscontrol.cli.exits import report_errors
-from tenscontrol.cli.session_lookup import (
-    Mark,
-    Sample,
-    channels_of,
-    clock_text,
-    load,
-    local_time,
-    marks,
-    samples,
-)
+from tenscontrol.cli.exits import report_errors, warn
+from tenscontrol.cli.text import clock_text, local_time
 from tenscontrol.errors import UserInputError
 from tenscontrol.profiles.units import fmt_number
-from tenscontrol.session.logreader import SessionRecord
-from tenscontrol.session.paths import FILE_MODE
+from tenscontrol.records.contents import Mark, Sample, channels_of, marks, samples
+from tenscontrol.records.logreader import SessionRecord
+from tenscontrol.records.lookup import load
+from tenscontrol.records.paths import FILE_MODE
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 DEFAULT_COLUMNS = 60
@@ -228,7 +221,7 @@ def report(session: str, as_json: bool, png: Path | None) -> None:
       tens report last
       tens report 20270115T08 --png session.png
     """
-    record = load(session)
+    record = load(session, warn=warn)
     if png is not None:
         _pyplot()  # fail before printing anything when matplotlib is missing
     if as_json:

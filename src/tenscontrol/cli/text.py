@@ -1,10 +1,11 @@
 """The one place the CLI writes and reads currents and times: mA text from integer uA, mA
-text to integer uA, and ``MM:SS``. Light on purpose (no pydantic, no engine): ``tens stop``
-and ``tens status`` import it and must start fast."""
+text to integer uA, ``MM:SS``, durations and local times of day. Light on purpose (no
+pydantic, no engine): ``tens stop`` and ``tens status`` import it and must start fast."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 
 from tenscontrol.errors import UserInputError
@@ -34,3 +35,16 @@ def parse_ma(text: str, what: str) -> int:
             hint="use --intensity MA for every channel, or --intensity CH=MA per channel",
         )
     return int(Decimal(text) * MA_TO_UA)
+
+
+def local_time(unix_s: float) -> str:
+    """``YYYY-MM-DD HH:MM`` in the local time zone."""
+    return datetime.fromtimestamp(unix_s).strftime("%Y-%m-%d %H:%M")
+
+
+def clock_text(ms: int) -> str:
+    """A duration as ``m:ss`` (or ``h:mm:ss`` from one hour)."""
+    seconds = max(0, ms) // 1_000
+    hours, rest = divmod(seconds, 3_600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -34,7 +34,7 @@ from tenscontrol.control.requests import (
 from tenscontrol.control.slot import Endpoint
 from tenscontrol.control.status import status_of
 from tenscontrol.control.wire import Answer, error_answer
-from tenscontrol.session.events import Event, StopReason
+from tenscontrol.session.events import Event, SessionState, StopReason
 
 if TYPE_CHECKING:
     from tenscontrol.session.engine import SessionEngine
@@ -197,7 +197,12 @@ class RequestHandler:
         state = self.engine.snapshot().state
         with self._lock:
             stopping = self._stop_data is not None
-        if state != "running" or self._ended.is_set() or stopping or self._closing.is_set():
+        if (
+            state != SessionState.RUNNING
+            or self._ended.is_set()
+            or stopping
+            or self._closing.is_set()
+        ):
             return error_answer(f"the session is not running ({state})")
         channel = adjustment.channel
         # each request has an origin of its own: its answer is its own event, whatever else

@@ -26,7 +26,7 @@ except ImportError:  # Windows: no flock and no AF_UNIX here; the endpoint is un
 import platformdirs
 
 from tenscontrol.errors import SessionBusy, UserInputError
-from tenscontrol.session.paths import open_private, private_dir
+from tenscontrol.records.paths import open_private, private_dir
 
 #: Longest Unix socket path the kernel accepts (sun_path, minus the terminating NUL).
 MAX_SOCKET_PATH = 107

@@ -26,16 +26,7 @@ def status_of(engine: SessionEngine) -> dict[str, Any]:
         "link_quality_pct": round(snap.link_quality * 100),
         "battery_pct": snap.battery_pct,
         "channels": [
-            {
-                "channel": c.channel,
-                "setpoint_ua": c.setpoint_ua,
-                "delivered_ua": c.delivered_ua,
-                "lead": c.lead,
-                "target_ua": c.target_ua,
-                "ceiling_ua": engine.limits.of(c.channel).ceiling_ua,
-                "paused": c.paused,
-                "faults": list(c.faults),
-            }
+            {**c.record(), "ceiling_ua": engine.limits.of(c.channel).ceiling_ua}
             for c in snap.channels
         ],
     }

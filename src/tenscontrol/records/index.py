@@ -21,9 +21,9 @@ from datetime import datetime
 from pathlib import Path
 
 from tenscontrol import hard_limits as hl
-from tenscontrol.session.logreader import SessionRecord, read_log
-from tenscontrol.session.logwriter import SUFFIX
-from tenscontrol.session.paths import index_path, open_private, private_dir, sessions_dir
+from tenscontrol.records.logreader import SessionRecord, read_log
+from tenscontrol.records.logwriter import SUFFIX
+from tenscontrol.records.paths import index_path, open_private, private_dir, sessions_dir
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (

@@ -25,7 +25,7 @@ import os
 import threading
 from pathlib import Path
 
-from tenscontrol.session.paths import open_private, private_dir, sessions_dir
+from tenscontrol.records.paths import open_private, private_dir, sessions_dir
 
 SCHEMA_VERSION = 1
 SUFFIX = ".jsonl"

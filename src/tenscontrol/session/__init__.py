@@ -1,8 +1,10 @@
-"""Sessions: the limit chain, ramps, the engine that streams setpoints, and session logs.
+"""Sessions: the limit chain, ramps, the plan, inbox and tick loop, and the engine that
+streams setpoints.
 
-Layers: ``paths``/``config`` -> ``limits`` (the chain and the one setpoint check) ->
-``ramps`` and ``overdelivery`` (pure, integer ms and uA) -> ``engine`` (the run loop, stop
-paths) with ``recorder`` -> ``logwriter``; ``logreader`` and ``index`` read the logs back.
+Inside: ``config`` (user caps) -> ``limits`` (the chain and the one setpoint check) ->
+``ramps`` and ``overdelivery`` (pure, integer ms and uA) -> ``plan`` -> ``inbox``, ``ticks``,
+``output`` -> ``engine`` (the run loop, stop paths) with ``recorder`` and ``logbook``, which
+write through :mod:`tenscontrol.records` (the log files and the index).
 """
 
 from typing import TYPE_CHECKING
@@ -14,8 +16,6 @@ if TYPE_CHECKING:
     from tenscontrol.session.engine import SessionEngine
     from tenscontrol.session.events import ChannelSnapshot, Event, SessionResult, Snapshot
     from tenscontrol.session.limits import SessionLimits, build_limits, check_setpoint
-    from tenscontrol.session.logreader import SessionRecord, read_log
-    from tenscontrol.session.paths import data_dir
     from tenscontrol.session.signals import stop_on_signals
 
 #: Public name -> the module that defines it. Imported on first use (PEP 562): ``tens stop``
@@ -32,9 +32,6 @@ _LAZY = {
     "SessionLimits": "limits",
     "build_limits": "limits",
     "check_setpoint": "limits",
-    "SessionRecord": "logreader",
-    "read_log": "logreader",
-    "data_dir": "paths",
     "stop_on_signals": "signals",
 }
 
@@ -46,14 +43,11 @@ __all__ = [
     "Event",
     "SessionEngine",
     "SessionLimits",
-    "SessionRecord",
     "SessionResult",
     "Snapshot",
     "UserCaps",
     "build_limits",
     "check_setpoint",
-    "data_dir",
     "load_caps",
-    "read_log",
     "stop_on_signals",
 ]

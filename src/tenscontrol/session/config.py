@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from tenscontrol import hard_limits as hl
 from tenscontrol.errors import UserInputError
 from tenscontrol.profiles.units import MA_TO_UA, in_range
-from tenscontrol.session.paths import config_path
+from tenscontrol.records.paths import config_path
 
 #: Larger config files are refused unread (format bound, not a stimulation limit).
 MAX_CONFIG_BYTES = 64_000

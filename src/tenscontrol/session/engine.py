@@ -34,12 +34,14 @@ from tenscontrol.device import DeviceEvent, LinkFailed, TensDevice
 from tenscontrol.errors import TensError, UserInputError
 from tenscontrol.profiles.model import Profile
 from tenscontrol.profiles.timeline import Stimulation
-from tenscontrol.session import index as session_index
+from tenscontrol.records import index as session_index
 from tenscontrol.session.config import UserCaps
 from tenscontrol.session.events import (
     Event,
     EventCallback,
+    EventKind,
     SessionResult,
+    SessionState,
     SetpointTiming,
     Snapshot,
     StopReason,
@@ -119,7 +121,7 @@ class SessionEngine:
         self._engine_thread: int | None = None
         self.session_id = ""
         self.warnings: list[str] = []
-        self._snapshot = self._make_snapshot("starting", 0, None)
+        self._snapshot = self._make_snapshot(SessionState.STARTING, 0, None)
 
     @property
     def started_monotonic(self) -> float:
@@ -247,7 +249,7 @@ class SessionEngine:
         return {} if stop is None else dict(stop.detail)
 
     def _loop(self) -> StopReason:
-        self._emit("start", None, {"channels": list(self.channels)})
+        self._emit(EventKind.START, None, {"channels": list(self.channels)})
         self.device.start(self.channels)  # output 0 on every channel, watchdog armed
         for n in self.channels:
             self._io.zeroed(n)
@@ -294,11 +296,11 @@ class SessionEngine:
         if alarm is not None:
             self._emit_safely(alarm, {"error": str(error)})
         self._emit_safely(
-            "stop", {"reason": reason.value, **self._stop_detail, "confirmed": confirmed}
+            EventKind.STOP, {"reason": reason.value, **self._stop_detail, "confirmed": confirmed}
         )
         return confirmed
 
-    def _emit_safely(self, kind: str, data: dict[str, object]) -> None:
+    def _emit_safely(self, kind: EventKind, data: dict[str, object]) -> None:
         try:
             self._emit(kind, None, data)
         except Exception as log_error:
@@ -308,7 +310,7 @@ class SessionEngine:
         self, reason: StopReason, error: BaseException | None, confirmed: bool
     ) -> SessionResult:
         duration = max(0, self._now_ms())
-        self._emit_safely("end", {"reason": reason.value, **self._stop_detail})
+        self._emit_safely(EventKind.END, {"reason": reason.value, **self._stop_detail})
         result = SessionResult(
             self.session_id,
             reason,
@@ -323,7 +325,7 @@ class SessionEngine:
         write_summary(self._rec, result, self.clock.wall())
         path = close_log(self._rec, self.data_root)
         self._snapshot = self._make_snapshot(
-            "ended", min(duration, self.duration_ms), None, reason=reason.value
+            SessionState.ENDED, min(duration, self.duration_ms), None, reason=reason.value
         )
         return replace(result, log_path=path)
 
@@ -334,21 +336,21 @@ class SessionEngine:
         today = daily_total_ms(wall, self.data_root, simulated=simulated)
         if today is None:
             return
-        self._emit("daily_total", None, {"today_ms": today, "planned_ms": self.duration_ms})
+        self._emit(EventKind.DAILY_TOTAL, None, {"today_ms": today, "planned_ms": self.duration_ms})
         text = session_index.daily_warning(today, self.duration_ms)
         if text is not None:
             self.warnings.append(text)
-            self._emit("warning", None, {"warning": "daily_use", "text": text})
+            self._emit(EventKind.WARNING, None, {"warning": "daily_use", "text": text})
 
     # --- observing -----------------------------------------------------------------------
-    def _emit(self, kind: str, channel: int | None, data: dict[str, object]) -> None:
+    def _emit(self, kind: EventKind, channel: int | None, data: dict[str, object]) -> None:
         self._rec.emit(Event(self._now_ms(), kind, channel, data))
 
     def _refresh_snapshot(self, t_ms: int, stim: Stimulation) -> None:
-        self._snapshot = self._make_snapshot("running", t_ms, stim)
+        self._snapshot = self._make_snapshot(SessionState.RUNNING, t_ms, stim)
 
     def _make_snapshot(
-        self, state: str, t_ms: int, stim: Stimulation | None, reason: str | None = None
+        self, state: SessionState, t_ms: int, stim: Stimulation | None, reason: str | None = None
     ) -> Snapshot:
         return build_snapshot(
             SnapshotInputs(

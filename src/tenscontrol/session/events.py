@@ -19,9 +19,47 @@ from tenscontrol.errors import (
     WatchdogTripped,
 )
 
+
+class SessionState(StrEnum):
+    """Where a session is (the value is what snapshots, JSON lines and ``tens status`` show)."""
+
+    STARTING = "starting"  #: made, not run yet
+    RUNNING = "running"
+    ENDED = "ended"
+
+
+class EventKind(StrEnum):
+    """What a session event is (the value is the log's and the JSON lines' ``event``)."""
+
+    DAILY_TOTAL = "daily_total"  #: today's use so far, before the session starts
+    WARNING = "warning"  #: e.g. the daily total past its warning level
+    START = "start"  #: channels enabled, output at 0
+    CHANNEL_START = "channel_start"  #: a channel (re)starts through a soft start
+    SETPOINT = "setpoint"  #: a setpoint the device accepted (decimated in the log)
+    TELEMETRY = "telemetry"  #: what the device reported (decimated in the log)
+    COMMAND = "command"  #: a person's command, applied
+    REFUSED = "refused"  #: a person's command, refused (with why)
+    LEAD = "lead"  #: a lead came off or back on
+    FAULT = "fault"  #: the device latched a fault
+    EMERGENCY_STOP = "emergency_stop"  #: a safety stop (over-delivery, a fatal fault)
+    DEVICE_LOST = "device_lost"  #: unplugged, rebooted, watchdog, noisy link
+    STOP = "stop"  #: output to 0, with the reason and whether the device confirmed it
+    END = "end"  #: the session is over, with its reason
+    PAIN = "pain"  #: pain scores before and after (the diary)
+
+
 #: Events that are fsynced to the log at once (hazard 13: lost evidence).
 SAFETY_EVENTS = frozenset(
-    {"start", "stop", "fault", "lead", "emergency_stop", "end", "device_lost", "channel_start"}
+    {
+        EventKind.START,
+        EventKind.STOP,
+        EventKind.FAULT,
+        EventKind.LEAD,
+        EventKind.EMERGENCY_STOP,
+        EventKind.END,
+        EventKind.DEVICE_LOST,
+        EventKind.CHANNEL_START,
+    }
 )
 
 
@@ -77,7 +115,7 @@ class Event:
     """Something that happened, ``t_ms`` after the session started (engine clock)."""
 
     t_ms: int
-    kind: str
+    kind: EventKind
     channel: int | None = None
     data: Mapping[str, object] = field(default_factory=dict)
 
@@ -135,13 +173,25 @@ class ChannelSnapshot:
     rate_mhz: int | None = None
     phase_width_us: int | None = None
 
+    def record(self) -> dict[str, object]:
+        """The channel as the JSON lines' ``status`` and ``tens status`` show it."""
+        return {
+            "channel": self.channel,
+            "setpoint_ua": self.setpoint_ua,
+            "delivered_ua": self.delivered_ua,
+            "lead": self.lead,
+            "target_ua": self.target_ua,
+            "paused": self.paused,
+            "faults": list(self.faults),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The whole session at one moment; read it from any thread without blocking."""
 
     session_id: str
-    state: str  # "starting", "running", "ended"
+    state: SessionState
     phase_index: int | None
     phase_label: str | None
     elapsed_ms: int

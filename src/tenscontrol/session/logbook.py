@@ -10,8 +10,8 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tenscontrol.session import index as session_index
-from tenscontrol.session.events import EventCallback, SessionResult, StopReason
+from tenscontrol.records import index as session_index
+from tenscontrol.session.events import EventCallback, EventKind, SessionResult, StopReason
 from tenscontrol.session.plan import SessionPlan
 from tenscontrol.session.recorder import Recorder, header, open_recorder
 
@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 
 #: Reasons that get an event of their own before the stop: reason -> event kind.
 ALARM_EVENTS = {
-    StopReason.FAULT: "emergency_stop",
-    StopReason.DEVICE_LOST: "device_lost",
-    StopReason.HOST_STARVED: "device_lost",
+    StopReason.FAULT: EventKind.EMERGENCY_STOP,
+    StopReason.DEVICE_LOST: EventKind.DEVICE_LOST,
+    StopReason.HOST_STARVED: EventKind.DEVICE_LOST,
 }
 
 

@@ -15,7 +15,7 @@ from tenscontrol.device import TelemetrySample, TensDevice
 from tenscontrol.errors import DeviceTimeout, NakError, OverDelivery, PortLost
 from tenscontrol.profiles.timeline import Stimulation
 from tenscontrol.protocol import Fault, Lead, NakCode, Setpoint
-from tenscontrol.session.events import SetpointTiming, TimingCallback
+from tenscontrol.session.events import EventKind, SetpointTiming, TimingCallback
 from tenscontrol.session.inbox import Command
 from tenscontrol.session.limits import PATTERNS, WAVEFORMS, check_setpoint
 from tenscontrol.session.overdelivery import OverDeliveryMonitor
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 #: failed; the device watchdog guards the host side meanwhile.
 SET_TIMEOUTS_TOLERATED = 3
 
-Emit = Callable[[str, int | None, dict[str, object]], None]
+Emit = Callable[[EventKind, int | None, dict[str, object]], None]
 
 
 class ChannelIO:
@@ -149,12 +149,12 @@ class ChannelIO:
                 self.lead_lost(n, t_ms)  # the frame showing the lead off was lost
             if ct.lead is Lead.OK and ramp.lead_off:
                 ramp.lead_back(t_ms)
-                self.emit("lead", n, {"lead": "on", "impedance_ohm": ct.impedance_ohm})
+                self.emit(EventKind.LEAD, n, {"lead": "on", "impedance_ohm": ct.impedance_ohm})
             trip = self.monitor.observe(n, t_ms, ct.setpoint_ua, ct.delivered_ua)
             if trip is not None:
                 self.faults[n].append("HOST_OVER_DELIVERY")
                 self.emit(
-                    "fault",
+                    EventKind.FAULT,
                     n,
                     {
                         "fault": "HOST_OVER_DELIVERY",
@@ -175,7 +175,7 @@ class ChannelIO:
         """Channel ``n``'s lead is off (session time ``t_ms``): 0, target forgotten."""
         self.ramps[n].lead_lost(t_ms)
         self.zeroed(n)  # the device zeroed the channel itself
-        self.emit("lead", n, {"lead": "off", "target_forgotten": True})
+        self.emit(EventKind.LEAD, n, {"lead": "off", "target_forgotten": True})
 
     def send(self, n: int, amp: int, stim: Stimulation, t_ms: int) -> None:
         """Send channel ``n`` at ``amp`` uA with ``stim``'s pulse shape, unless unchanged.
@@ -246,5 +246,5 @@ class ChannelIO:
             return False
         self.ramps[n].needs_start = False
         self.zeroed(n)
-        self.emit("channel_start", n, {})
+        self.emit(EventKind.CHANNEL_START, n, {})
         return True

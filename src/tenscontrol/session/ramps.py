@@ -34,6 +34,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from tenscontrol import hard_limits as hl
+from tenscontrol.session.events import EventKind
 from tenscontrol.session.inbox import CommandKind
 
 MS_PER_S = 1_000
@@ -202,8 +203,8 @@ class ChannelRamp:
         self._refresh(now_ms)
 
 
-#: What applying one command to one channel did: (channel, "command" or "refused", data).
-CommandOutcome = tuple[int, str, dict[str, object]]
+#: What applying one command to one channel did: (channel, COMMAND or REFUSED, data).
+CommandOutcome = tuple[int, EventKind, dict[str, object]]
 
 
 def apply_command(
@@ -221,7 +222,7 @@ def apply_command(
     """
     name = str(kind)  # the plain text for the event, whether given a CommandKind or not
     if channel is not None and channel not in ramps:
-        return [(channel, "refused", {"command": name, "why": "no such channel"})]
+        return [(channel, EventKind.REFUSED, {"command": name, "why": "no such channel"})]
     outcomes: list[CommandOutcome] = []
     for n in sorted(ramps) if channel is None else (channel,):
         ramp = ramps[n]
@@ -243,5 +244,5 @@ def apply_command(
             data["value_ua"] = value
         if why is not None:
             data["why"] = why
-        outcomes.append((n, "refused" if why else "command", data))
+        outcomes.append((n, EventKind.REFUSED if why else EventKind.COMMAND, data))
     return outcomes

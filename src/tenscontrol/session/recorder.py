@@ -18,10 +18,10 @@ from tenscontrol.device.state import DeviceInfo, TelemetrySample
 from tenscontrol.errors import UserInputError
 from tenscontrol.profiles.model import Profile
 from tenscontrol.protocol import Setpoint
+from tenscontrol.records.logwriter import SCHEMA_VERSION, SessionLogWriter
 from tenscontrol.session.config import UserCaps
-from tenscontrol.session.events import Event, EventCallback
+from tenscontrol.session.events import Event, EventCallback, EventKind
 from tenscontrol.session.limits import SessionLimits
-from tenscontrol.session.logwriter import SCHEMA_VERSION, SessionLogWriter
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class Recorder:
         self._setpoint_second[ch] = second
         self._last_amp[ch] = sp.amplitude_ua
         self._last_phase[ch] = phase
-        self.emit(Event(t_ms, "setpoint", ch, {
+        self.emit(Event(t_ms, EventKind.SETPOINT, ch, {
             "amplitude_ua": sp.amplitude_ua, "rate_mhz": sp.rate_mhz,
             "width_us": sp.phase_width_us, "waveform": sp.waveform.name.lower(),
             "pattern": sp.pattern.name.lower(), "burst_rate_mhz": sp.burst_rate_mhz,
@@ -138,7 +138,7 @@ class Recorder:
             return
         self._telemetry_second = second
         tel = sample.telemetry
-        self.emit(Event(t_ms, "telemetry", None, {
+        self.emit(Event(t_ms, EventKind.TELEMETRY, None, {
             "state": tel.state.name.lower(),
             "faults": int(tel.faults),
             "battery_pct": tel.battery_pct,

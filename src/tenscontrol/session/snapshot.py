@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tenscontrol.device import TelemetrySample
 from tenscontrol.profiles.timeline import Stimulation
 from tenscontrol.protocol import Fault, Setpoint
-from tenscontrol.session.events import ChannelSnapshot, Snapshot
+from tenscontrol.session.events import ChannelSnapshot, SessionState, Snapshot
 from tenscontrol.session.plan import SessionPlan
 from tenscontrol.session.ramps import ChannelRamp
 
@@ -17,7 +17,7 @@ class SnapshotInputs:
     """Everything a snapshot is made of (the engine's state at one moment). Units: ms, uA."""
 
     session_id: str
-    state: str
+    state: SessionState
     t_ms: int
     stim: Stimulation | None
     plan: SessionPlan

@@ -15,7 +15,7 @@ Stop paths: a signal is handled from the first line of the command on
 (:class:`~tenscontrol.session.signals.SignalGuard`: every signal that would end or suspend
 the process); the session runs in its own thread under :func:`run_supervised`, so the
 main thread is always free to send the STOP; stdout and stderr are written by threads of
-their own (:mod:`~tenscontrol.cli.output_stream`), and losing either, or the terminal, is a
+their own (:mod:`~tenscontrol.cli.start.streams`), and losing either, or the terminal, is a
 stop path (``stream_lost``) instead of a blocked engine or a dead thread.
 
 Exit codes (:func:`~tenscontrol.cli.exits.session_exit_code`): 0 completed or stopped by
@@ -38,29 +38,29 @@ from typing import Any, TextIO
 import click
 from click.core import ParameterSource
 
-from tenscontrol.cli.exits import EXIT_OK, EXIT_USER_INPUT, report_errors, session_exit_code
-from tenscontrol.cli.output_stream import LineWriter
-from tenscontrol.cli.screen_cmd import outcome_message, run_screening, valid_screening
-from tenscontrol.cli.start_device import OpenedDevice, open_device
-from tenscontrol.cli.start_input import (
+from tenscontrol.cli.exits import EXIT_OK, EXIT_USER_INPUT, report_errors, session_exit_code, warn
+from tenscontrol.cli.screen_cmd import run_screening
+from tenscontrol.cli.start.device import OpenedDevice, open_device
+from tenscontrol.cli.start.live import LiveSession
+from tenscontrol.cli.start.printer import SessionPrinter
+from tenscontrol.cli.start.prompts import (
     ask_pain,
     check_speed,
     parse_duration,
     parse_intensities,
     stdin_is_terminal,
 )
-from tenscontrol.cli.start_live import LiveSession
-from tenscontrol.cli.start_output import SessionPrinter
+from tenscontrol.cli.start.streams import LineWriter
 from tenscontrol.cli.text import ma, mmss
 from tenscontrol.control.server import ControlServer
 from tenscontrol.control.slot import ControlSlot
 from tenscontrol.errors import Interrupted, TensError, UserInputError
 from tenscontrol.profiles.loader import resolve
+from tenscontrol.records.diary import store_pain
+from tenscontrol.records.screening import outcome_message, valid_screening
 from tenscontrol.session import SessionEngine, SessionResult, load_caps
-from tenscontrol.session import index as session_index
 from tenscontrol.session.events import StopReason
 from tenscontrol.session.limits import check_before_device
-from tenscontrol.session.logwriter import append_record
 from tenscontrol.session.signals import GuardMode, SignalGuard
 from tenscontrol.session.supervisor import run_supervised
 from tenscontrol.transport import FrameTracer
@@ -215,20 +215,12 @@ def _confirm(as_json: bool, simulated: bool) -> bool:
 
 
 def _store_pain(result: SessionResult, before: int | None, after: int | None) -> None:
-    if result.log_path is None or (before is None and after is None):
+    if result.log_path is None:
         return
-    record: dict[str, object] = {
-        "type": "event",
-        "t_ms": result.duration_ms,
-        "event": "pain",
-        "before": before,
-        "after": after,
-    }
     try:
-        append_record(result.log_path, record)
-        session_index.record_session(result.log_path)
+        store_pain(result.log_path, result.duration_ms, before, after)
     except (OSError, TensError) as error:
-        click.echo(f"warning: pain scores not stored: {error}", err=True)
+        warn(f"pain scores not stored: {error}")
 
 
 @click.command("start")

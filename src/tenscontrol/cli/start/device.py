@@ -23,10 +23,9 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-import threading
-import time
 
 from tenscontrol import sim
+from tenscontrol.clock import SpeedClock
 from tenscontrol.device import RECOMMENDED_SWITCH_INTERVAL_S, TensDevice
 from tenscontrol.errors import PortError, UserInputError
 from tenscontrol.transport import FrameTracer, open_port
@@ -34,38 +33,6 @@ from tenscontrol.transport.discovery import list_serial_ports
 
 SIM_OPTIONS_ENV = "TENS_SIM_OPTIONS"
 _names = itertools.count()
-
-
-class SpeedClock:
-    """Virtual time that runs at most ``speed`` times faster than real time. Thread-safe."""
-
-    def __init__(self, speed: float) -> None:
-        if not speed >= 1:
-            raise UserInputError(f"speed {speed!r}: must be at least 1")
-        self.speed = speed
-        self._real_start = time.monotonic()
-        self._wall_start = time.time()
-        self._now = 0.0
-        self._lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        """Virtual seconds since the clock was made."""
-        with self._lock:
-            return self._now
-
-    def wall(self) -> float:
-        """Unix seconds: the start's wall time plus the virtual time elapsed."""
-        with self._lock:
-            return self._wall_start + self._now
-
-    def sleep_until(self, deadline: float) -> None:
-        """Move to ``deadline`` (if ahead), then sleep until real time has caught up."""
-        with self._lock:
-            self._now = max(self._now, deadline)
-            real_due = self._real_start + self._now / self.speed
-        remaining = real_due - time.monotonic()
-        if remaining > 0:
-            time.sleep(remaining)
 
 
 def sim_query() -> str:

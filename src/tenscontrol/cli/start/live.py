@@ -1,4 +1,4 @@
-"""``tens start`` on a terminal: the live view (:mod:`live_view`) and its keys (:mod:`live_keys`).
+"""``tens start`` on a terminal: the live view (:mod:`view`) and its keys (:mod:`keys`).
 
 The view redraws from :meth:`SessionEngine.snapshot` four times a second (rich's own refresh
 thread; the engine is never blocked). Keys go to the engine's command queue exactly like
@@ -6,7 +6,7 @@ thread; the engine is never blocked). Keys go to the engine's command queue exac
 engine did with a key comes back as an event and is shown under the channels. ``q`` and Esc
 stop the session like Ctrl-C does (reason "user", exit 0).
 
-Use like :class:`~tenscontrol.cli.start_output.SessionPrinter`: :meth:`attach` before
+Use like :class:`~tenscontrol.cli.start.printer.SessionPrinter`: :meth:`attach` before
 ``engine.run()``, :meth:`close` after (idempotent; restores the terminal). The last picture
 stays on the screen; the end lines follow it.
 """
@@ -22,10 +22,10 @@ from dataclasses import replace
 from rich.console import Console, RenderableType
 from rich.live import Live
 
-from tenscontrol.cli.live_keys import KeyReader, cbreak
-from tenscontrol.cli.live_view import ViewInfo, render
-from tenscontrol.cli.output_stream import GuardedFile, LostCallback
-from tenscontrol.cli.start_output import plain_event
+from tenscontrol.cli.start.keys import KeyReader, cbreak
+from tenscontrol.cli.start.printer import plain_event
+from tenscontrol.cli.start.streams import GuardedFile, LostCallback
+from tenscontrol.cli.start.view import ViewInfo, render
 from tenscontrol.cli.text import mmss
 from tenscontrol.session import Event, SessionEngine
 

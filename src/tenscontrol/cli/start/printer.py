@@ -9,7 +9,7 @@ every object has ``"simulated"``.
 
 Events arrive in the engine's thread (subscriber); statuses come from a small thread that
 polls :meth:`SessionEngine.snapshot`. Every line goes through one
-:class:`~tenscontrol.cli.output_stream.LineWriter`, so neither thread ever waits for the
+:class:`~tenscontrol.cli.start.streams.LineWriter`, so neither thread ever waits for the
 terminal or the pipe (a paused or vanished reader cannot hold the engine up), and the
 lines keep their order.
 """
@@ -22,9 +22,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from tenscontrol.cli.output_stream import LineWriter
+from tenscontrol.cli.start.streams import LineWriter
 from tenscontrol.cli.text import ma, mmss
 from tenscontrol.session import Event, SessionEngine, SessionResult, Snapshot
+from tenscontrol.session.events import SessionState
 
 POLL_S = 0.05
 JSON_STATUS_MS = 1_000
@@ -55,18 +56,7 @@ def status_record(snap: Snapshot) -> dict[str, Any]:
         "phase": snap.phase_index,
         "phase_label": snap.phase_label,
         "output": "STIMULATING" if snap.stimulating else "OUTPUT OFF",
-        "channels": [
-            {
-                "channel": c.channel,
-                "setpoint_ua": c.setpoint_ua,
-                "delivered_ua": c.delivered_ua,
-                "lead": c.lead,
-                "target_ua": c.target_ua,
-                "paused": c.paused,
-                "faults": list(c.faults),
-            }
-            for c in snap.channels
-        ],
+        "channels": [c.record() for c in snap.channels],
         "link_quality": round(snap.link_quality, 3),
         "battery_pct": snap.battery_pct,
     }
@@ -209,7 +199,7 @@ class SessionPrinter:
 
     def maybe_status(self, snap: Snapshot) -> None:
         """Print a status when due (JSON: each second; plain: on change or each 5 s)."""
-        if snap.state != "running" or self._stopped:
+        if snap.state != SessionState.RUNNING or self._stopped:
             return
         now = time.monotonic()
         if self.as_json:

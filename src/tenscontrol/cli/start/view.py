@@ -21,6 +21,7 @@ from rich.text import Text
 
 from tenscontrol.cli.text import mmss
 from tenscontrol.session import ChannelSnapshot, Snapshot
+from tenscontrol.session.events import SessionState
 
 BAR_WIDTH = 30
 KEY_HELP = "keys: up/down or +/- channel 1   [ / ] channel 2   space pause/resume   q or Esc stop"
@@ -44,7 +45,7 @@ def ma_text(ua: int | None) -> str:
 
 
 def _indicator(snap: Snapshot) -> Text:
-    if snap.state == "ended":
+    if snap.state == SessionState.ENDED:
         words, style = " OUTPUT OFF  session ended ", "bold white on blue"
     elif snap.stimulating:
         words, style = " STIMULATING ", "bold black on yellow"
