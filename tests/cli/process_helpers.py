@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import select
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-
-def child_env(home: Path) -> dict[str, str]:
-    """The environment of a child ``tens``: its own TENS_HOME, no TENS_PORT, unbuffered."""
-    env = {**os.environ, "TENS_HOME": str(home), "PYTHONUNBUFFERED": "1"}
-    env.pop("TENS_PORT", None)
-    return env
+from helpers.processes import child_env as child_env  # re-exported for the cli tests
 
 
 def spawn_start(env: dict[str, str], port: str, *args: str) -> subprocess.Popen[str]:

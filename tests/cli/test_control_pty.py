@@ -13,20 +13,8 @@ from pathlib import Path
 
 from process_helpers import child_env, read_until_stimulating, spawn_start
 
+from helpers.processes import tens
 from tenscontrol.sim.spawn import SimulatorProcess
-
-
-def tens(env: dict[str, str], *args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
-    """``tens ARGS`` in a child process (the third one)."""
-    return subprocess.run(
-        [sys.executable, "-m", "tenscontrol.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
 
 
 def test_status_adjust_and_stop_from_a_third_process(tmp_path: Path) -> None:

@@ -6,10 +6,11 @@ import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from helpers import messages
 from tenscontrol import sim
 from tenscontrol.clock import VirtualClock
 from tenscontrol.device import TensDevice
-from tenscontrol.protocol import Pattern, Setpoint, Waveform
+from tenscontrol.protocol import Setpoint
 from tenscontrol.transport import open_port
 
 _names = itertools.count()
@@ -17,9 +18,7 @@ _names = itertools.count()
 
 def setpoint(channel: int = 1, amplitude_ua: int = 10_000) -> Setpoint:
     """A conventional-TENS setpoint (80 Hz, 180 us, continuous) at ``amplitude_ua``."""
-    return Setpoint(
-        channel, amplitude_ua, 80_000, 180, Waveform.SYMMETRIC_BIPHASIC, Pattern.CONTINUOUS, 0, 0
-    )
+    return messages.setpoint(channel, amplitude_ua)
 
 
 @contextmanager

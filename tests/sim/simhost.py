@@ -3,44 +3,21 @@ DeviceModel in virtual time (no port, no link)."""
 
 from __future__ import annotations
 
+from helpers.messages import setpoint
 from tenscontrol.clock import VirtualClock
 from tenscontrol.protocol import (
     Ack,
     Boot,
     Message,
     Nak,
-    Pattern,
-    Setpoint,
     Telemetry,
-    Waveform,
 )
 from tenscontrol.sim.eventlog import MemorySink
 from tenscontrol.sim.faults import SimOptions, parse_options
 from tenscontrol.sim.model import DeviceModel
 from tenscontrol.sim.spec_host import HostExchange, Received
 
-
-def setpoint(
-    channel: int = 1,
-    amplitude_ua: int = 20_000,
-    rate_mhz: int = 80_000,
-    width_us: int = 180,
-    waveform: int = 0,
-    pattern: int = 0,
-    burst_mhz: int = 0,
-    pulses: int = 0,
-) -> Setpoint:
-    """A SET message; waveform/pattern may be any int (invalid ones are sent raw)."""
-    return Setpoint(
-        channel,
-        amplitude_ua,
-        rate_mhz,
-        width_us,
-        Waveform(waveform) if waveform in (0, 1) else waveform,  # type: ignore[arg-type]
-        Pattern(pattern) if pattern in (0, 1) else pattern,  # type: ignore[arg-type]
-        burst_mhz,
-        pulses,
-    )
+__all__ = ["Host", "setpoint"]  # setpoint re-exported for the sim tests
 
 
 class Host:

@@ -32,6 +32,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from helpers.processes import DEADLINE_S as DEADLINE_S  # re-exported, with the two below
+from helpers.processes import child_env as child_env
+from helpers.processes import tens as tens
 from tenscontrol.device.driver import DEFAULT_WATCHDOG_MS
 from tenscontrol.sim.spawn import SimulatorProcess
 
@@ -42,35 +45,8 @@ WATCHDOG_S = DEFAULT_WATCHDOG_MS / 1_000
 #: usually is after about 0.5 s), early enough to keep the tests short.
 FAULT_AT_S = 2.5
 #: Deadline for a child to do what it must (start, stop, exit) on a loaded CI machine.
-DEADLINE_S = 15.0
 
 Record = dict[str, Any]
-
-
-def child_env(home: Path, sim_options: str | None = None) -> dict[str, str]:
-    """The environment of a child ``tens``: its own TENS_HOME, no TENS_PORT, unbuffered;
-    ``TENS_SIM_OPTIONS`` is ``sim_options`` (unset when None)."""
-    env = {**os.environ, "TENS_HOME": str(home), "PYTHONUNBUFFERED": "1"}
-    env.pop("TENS_PORT", None)
-    env.pop("TENS_SIM_OPTIONS", None)
-    if sim_options is not None:
-        env["TENS_SIM_OPTIONS"] = sim_options
-    return env
-
-
-def tens(
-    env: dict[str, str], *args: str, timeout: float = DEADLINE_S
-) -> subprocess.CompletedProcess[str]:
-    """``tens ARGS`` in a child process, run to its end."""
-    return subprocess.run(
-        [sys.executable, "-m", "tenscontrol.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
 
 
 def start_command(
