@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import serial
 
+from helpers.waiting import wait_until
 from tenscontrol.protocol import Heartbeat, Start, encode_message
 from tenscontrol.sim.faults import parse_options
 from tenscontrol.sim.serve_timing import ServeTiming
@@ -48,11 +49,15 @@ def test_a_quiet_host_shows_as_a_host_gap_event(tmp_path: Path) -> None:
         port = serial.serial_for_url(server.port, exclusive=True, timeout=0.02)
         try:
             port.write(encode_message(Start(1, 1_000), 0))
-            time.sleep(0.05)
+            wait_until(lambda: '"start"' in log.read_text(), 5.0, "the START handled")
             port.write(encode_message(Heartbeat(), 1))
-            time.sleep(GAP_EVENT_S + 0.1)  # quiet, within the 1 s watchdog
+            wait_until(lambda: server.timing.host_gap.n >= 1, 5.0, "the HEARTBEAT seen")
+            # The stimulus itself: this host stays quiet for longer than the gap worth an
+            # event, in real time (what the server measures), within the 1 s watchdog.
+            time.sleep(GAP_EVENT_S + 0.1)
             port.write(encode_message(Heartbeat(), 2))
-            time.sleep(0.1)
+            wait_until(lambda: server.timing.host_gap.n >= 2, 5.0, "the last HEARTBEAT seen")
+            wait_until(lambda: "host_gap" in log.read_text(), 5.0, "the host_gap line")
         finally:
             port.close()
     gaps = [e for e in events(log) if e["event"] == "host_gap"]
@@ -73,15 +78,13 @@ def test_a_late_wake_up_is_logged_before_what_it_then_does(
         out = real_select(*args)
         if not stalled and not out[0]:  # the first timed-out wait comes back late
             stalled.append(time.monotonic())
-            time.sleep(LATE_EVENT_S + 0.05)
+            time.sleep(LATE_EVENT_S + 0.05)  # the stimulus: a thread that did not run
         return out
 
     monkeypatch.setattr(select, "select", starved_select)  # the server calls select.select
     with PtyServer(parse_options([("log", str(log))])) as server:
-        deadline = time.monotonic() + 5
-        while not server.timing.late.n and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.1)
+        wait_until(lambda: server.timing.late.n, 5.0, "the late wake-up counted")
+        wait_until(lambda: '"late"' in log.read_text(), 5.0, "the late line written")
     monkeypatch.undo()
     late = [e for e in events(log) if e["event"] == "late"]
     assert len(late) == 1

@@ -35,6 +35,7 @@ from typing import Any
 from helpers.processes import DEADLINE_S as DEADLINE_S  # re-exported, with the two below
 from helpers.processes import child_env as child_env
 from helpers.processes import tens as tens
+from helpers.waiting import wait_until
 from tenscontrol.device.driver import DEFAULT_WATCHDOG_MS
 from tenscontrol.sim.spawn import SimulatorProcess
 
@@ -223,15 +224,12 @@ def read_jsonl(path: Path) -> list[Record]:
 def wait_jsonl(
     path: Path, match: Callable[[Record], bool], timeout_s: float = DEADLINE_S
 ) -> Record:
-    """The first line of a JSON-lines file that ``match`` accepts, polling until ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = next((e for e in read_jsonl(path) if match(e)), None)
-        if found is not None:
-            return found
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{path.name} never had it: {read_jsonl(path)[-5:]}")
-        time.sleep(0.02)
+    """The first line of a JSON-lines file that ``match`` accepts, within ``timeout_s``."""
+    return wait_until(
+        lambda: next((e for e in read_jsonl(path) if match(e)), None),
+        timeout_s,
+        lambda: f"{path.name} never had it: {read_jsonl(path)[-5:]}",
+    )
 
 
 def outputs(events: list[Record], channel: int | None = None) -> list[Record]:
