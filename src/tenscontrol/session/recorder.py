@@ -118,18 +118,23 @@ class Recorder:
         second = t_ms // 1_000
         last = self._last_amp.get(ch)
         crossing = last is None or (last == 0) != (sp.amplitude_ua == 0)
-        if not crossing and self._last_phase.get(ch) == phase and \
-                self._setpoint_second.get(ch) == second:  # fmt: skip
+        same_phase = self._last_phase.get(ch) == phase
+        if not crossing and same_phase and self._setpoint_second.get(ch) == second:
             return
         self._setpoint_second[ch] = second
         self._last_amp[ch] = sp.amplitude_ua
         self._last_phase[ch] = phase
-        self.emit(Event(t_ms, EventKind.SETPOINT, ch, {
-            "amplitude_ua": sp.amplitude_ua, "rate_mhz": sp.rate_mhz,
-            "width_us": sp.phase_width_us, "waveform": sp.waveform.name.lower(),
-            "pattern": sp.pattern.name.lower(), "burst_rate_mhz": sp.burst_rate_mhz,
-            "pulses_per_burst": sp.pulses_per_burst, "phase": phase,
-        }))  # fmt: skip
+        fields: dict[str, object] = {
+            "amplitude_ua": sp.amplitude_ua,
+            "rate_mhz": sp.rate_mhz,
+            "width_us": sp.phase_width_us,
+            "waveform": sp.waveform.name.lower(),
+            "pattern": sp.pattern.name.lower(),
+            "burst_rate_mhz": sp.burst_rate_mhz,
+            "pulses_per_burst": sp.pulses_per_burst,
+            "phase": phase,
+        }
+        self.emit(Event(t_ms, EventKind.SETPOINT, ch, fields))
 
     def telemetry(self, t_ms: int, sample: TelemetrySample, quality: float) -> None:
         """A telemetry frame: emitted at most once per second."""
@@ -138,7 +143,7 @@ class Recorder:
             return
         self._telemetry_second = second
         tel = sample.telemetry
-        self.emit(Event(t_ms, EventKind.TELEMETRY, None, {
+        fields: dict[str, object] = {
             "state": tel.state.name.lower(),
             "faults": int(tel.faults),
             "battery_pct": tel.battery_pct,
@@ -148,7 +153,8 @@ class Recorder:
             "lead": {str(i): c.lead.name.lower() for i, c in enumerate(tel.channels, 1)},
             "impedance_ohm": {str(i): c.impedance_ohm for i, c in enumerate(tel.channels, 1)},
             "link_quality": round(quality, 4),
-        }))  # fmt: skip
+        }
+        self.emit(Event(t_ms, EventKind.TELEMETRY, None, fields))
 
     def close(self) -> None:
         """Close the log file."""
