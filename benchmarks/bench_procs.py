@@ -18,15 +18,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+# The tests' own copy of the child environment: benchmarks and tests start `tens` alike.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers.processes import child_env as child_env
+
 #: ``tens start`` arguments every process benchmark uses (the issue's session).
 START_ARGS = ("--profile", "low-back", "--json", "--yes", "--no-diary", "--intensity", "20")
-
-
-def child_env(home: Path) -> dict[str, str]:
-    """The environment of a child ``tens``: its own TENS_HOME, no TENS_PORT, unbuffered."""
-    env = {**os.environ, "TENS_HOME": str(home), "PYTHONUNBUFFERED": "1"}
-    env.pop("TENS_PORT", None)
-    return env
 
 
 def _niced(nice: int) -> Callable[[], None] | None:

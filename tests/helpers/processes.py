@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 #: Longest a child ``tens`` command may take by default, seconds.
@@ -23,9 +25,17 @@ def child_env(home: Path, sim_options: str | None = None) -> dict[str, str]:
 
 
 def tens(
-    env: dict[str, str], *args: str, timeout: float = DEADLINE_S
+    env: dict[str, str],
+    *args: str,
+    timeout: float = DEADLINE_S,
+    umask: int = -1,
+    file_size_limit: int | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``tens ARGS`` in a child process, run to its end (stdin closed, output captured)."""
+    """``tens ARGS`` in a child process, run to its end (stdin closed, output captured).
+
+    ``umask``: the child's (-1: this one's); ``file_size_limit``: RLIMIT_FSIZE in bytes, a
+    disk that is full after that many bytes of any one file (Python ignores SIGXFSZ, so a
+    write past it fails with EFBIG like a full disk's ENOSPC)."""
     return subprocess.run(
         [sys.executable, "-m", "tenscontrol.cli", *args],
         env=env,
@@ -34,4 +44,13 @@ def tens(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
         check=False,
+        umask=umask,
+        preexec_fn=None if file_size_limit is None else _limit_file_size(file_size_limit),
     )
+
+
+def _limit_file_size(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply

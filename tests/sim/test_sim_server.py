@@ -177,6 +177,19 @@ def read_port_line(process: subprocess.Popen[str]) -> str:
     return line.removeprefix("port: ").strip()
 
 
+def assert_a_simulator_answers(url: str) -> None:
+    """HELLO on ``url`` gets an IDENTITY with the SIMULATOR flag."""
+    port = serial.serial_for_url(url, timeout=0.02)
+    try:
+        client = real_client(port)
+        client.resync()
+        identity = client.request(Hello(1, 1))
+        assert isinstance(identity, Identity)
+        assert IdentityFlag.SIMULATOR in identity.flags
+    finally:
+        port.close()
+
+
 @pytest.mark.parametrize("mode", [["--pty"], ["--tcp", "127.0.0.1:0"]])
 def test_tens_simulate_subprocess(mode: list[str]) -> None:
     command = [sys.executable, "-c", "from tenscontrol.cli import main; main()", "simulate"]
@@ -185,15 +198,7 @@ def test_tens_simulate_subprocess(mode: list[str]) -> None:
     )
     try:
         url = read_port_line(process)
-        port = serial.serial_for_url(url, timeout=0.02)
-        try:
-            client = real_client(port)
-            client.resync()
-            identity = client.request(Hello(1, 1))
-            assert isinstance(identity, Identity)
-            assert IdentityFlag.SIMULATOR in identity.flags
-        finally:
-            port.close()
+        assert_a_simulator_answers(url)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=DEADLINE_S) == 0
     finally:
@@ -209,15 +214,7 @@ def test_tens_simulate_subprocess(mode: list[str]) -> None:
 def test_python_m_tenscontrol_sim_serves_without_the_cli() -> None:
     with SimulatorProcess(("--pty",)) as simulator:
         assert simulator.port.startswith("/dev/")
-        port = serial.serial_for_url(simulator.port, timeout=0.02)
-        try:
-            client = real_client(port)
-            client.resync()
-            identity = client.request(Hello(1, 1))
-            assert isinstance(identity, Identity)
-            assert IdentityFlag.SIMULATOR in identity.flags
-        finally:
-            port.close()
+        assert_a_simulator_answers(simulator.port)
         assert simulator.stop() == 0
 
 

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 import click
 
 from tenscontrol.cli.exits import exit_code_for, report_errors
+from tenscontrol.cli.outputs import STREAM_FILE
 from tenscontrol.device import DeviceInfo, TensDevice
 from tenscontrol.errors import TensError
 from tenscontrol.protocol import ChannelCapabilities
@@ -78,7 +79,10 @@ def describe_info(info: DeviceInfo) -> list[str]:
 )
 @click.option("--allow-remote", is_flag=True, help="Allow socket:// to a host other than loopback.")
 @click.option(
-    "--trace", "trace_file", type=click.File("w"), help="Trace every frame to FILE ('-': stderr)."
+    "--trace",
+    "trace_file",
+    type=STREAM_FILE,
+    help="Trace every frame to FILE (a new file, mode 0600; '-': standard output).",
 )
 @report_errors
 def devices(

@@ -42,7 +42,7 @@ from tenscontrol.control.handler import ADJUST_DEADLINE_S, STOP_DEADLINE_S, Requ
 from tenscontrol.control.slot import ControlSlot, Endpoint
 from tenscontrol.control.wire import Answer
 from tenscontrol.errors import TensError
-from tenscontrol.records.paths import FILE_MODE
+from tenscontrol.files import FILE_MODE
 
 if TYPE_CHECKING:
     from tenscontrol.session.engine import SessionEngine

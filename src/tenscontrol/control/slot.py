@@ -2,7 +2,9 @@
 files, and the one-session-at-a-time lock.
 
 The runtime folder is ``$TENS_HOME/run`` when ``TENS_HOME`` is set, else
-``platformdirs.user_runtime_dir``; it is 0700 and the sockets in it 0600. The session holds
+``platformdirs.user_runtime_dir``, unless that one is not a private folder of this user
+(another local user may pre-create ``/tmp/runtime-<uid>``): then ``run`` in the data folder,
+which is ours. It is 0700 and the sockets in it 0600. The session holds
 an exclusive ``flock`` on ``control.lock`` for its whole life (released by the kernel when
 the process dies), so a socket file left by a crashed session is known to be stale, and a
 client can tell "no session" from "a session that does not answer" (:func:`session_running`).
@@ -26,7 +28,8 @@ except ImportError:  # Windows: no flock and no AF_UNIX here; the endpoint is un
 import platformdirs
 
 from tenscontrol.errors import SessionBusy, UserInputError
-from tenscontrol.records.paths import open_private, private_dir
+from tenscontrol.files import FileRefused, check_private_folder, open_lock, private_dir
+from tenscontrol.records.paths import data_dir
 
 #: Longest Unix socket path the kernel accepts (sun_path, minus the terminating NUL).
 MAX_SOCKET_PATH = 107
@@ -51,13 +54,24 @@ STOP_SOCKET_NAME = Endpoint.STOP.value
 
 
 def control_dir() -> Path:
-    """The runtime folder of the control socket (it may not exist yet)."""
+    """The runtime folder of the control socket (it may not exist yet).
+
+    Every ``tens`` process of this user computes the same folder from the same files, so
+    ``tens status`` finds the session ``tens start`` serves, fallback or not."""
     home = os.environ.get("TENS_HOME")
     if home:
         return Path(home) / "run"
-    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR: platformdirs warns, falls back
-        warnings.simplefilter("ignore")
-        return Path(platformdirs.user_runtime_dir("tenscontrol"))
+    try:
+        with warnings.catch_warnings():  # no XDG_RUNTIME_DIR: platformdirs warns, falls back
+            warnings.simplefilter("ignore")
+            folder = Path(platformdirs.user_runtime_dir("tenscontrol"))
+        if os.path.lexists(folder):
+            check_private_folder(folder)
+            if folder.is_symlink():
+                raise FileRefused(folder, "is a symbolic link")
+        return folder
+    except (OSError, FileRefused):  # PermissionError: platformdirs' own fallback is hostile
+        return data_dir() / "run"
 
 
 def socket_path(folder: Path | None = None) -> Path:
@@ -97,12 +111,16 @@ class ControlSlot:
         folder = folder or control_dir()
         if not supported():
             return cls(folder, None)
+        hint = "set TENS_HOME (or XDG_RUNTIME_DIR) to a folder of your own"
         try:
             return cls._claim(folder)
+        except FileRefused as refused:
+            where = "" if refused.path == folder else f" ({refused})"
+            why = refused.why if refused.path == folder else "not usable"
+            raise UserInputError(f"control folder {folder}: {why}{where}", hint=hint) from None
         except OSError as error:
             raise UserInputError(
-                f"control folder {folder}: {error.strerror or error}",
-                hint="set TENS_HOME (or XDG_RUNTIME_DIR) to a folder of your own",
+                f"control folder {folder}: {error.strerror or error}", hint=hint
             ) from None
 
     @classmethod
@@ -117,7 +135,7 @@ class ControlSlot:
         info = folder.lstat()
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
             raise UserInputError(f"{folder} is not a private folder of this user")
-        fd = open_private(folder / LOCK_NAME)
+        fd = open_lock(folder / LOCK_NAME)
         try:
             _lock_exclusive(fd)
         except BlockingIOError:

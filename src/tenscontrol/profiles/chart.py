@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tenscontrol.errors import UserInputError
+from tenscontrol.files import output as output_file
 from tenscontrol.profiles.model import Profile
 from tenscontrol.profiles.timeline import Stimulation, Timeline
 from tenscontrol.profiles.units import fmt_number
@@ -125,7 +126,8 @@ def render_png(profile: Profile, path: Path, start_ms: int = 0, end_ms: int | No
     axes[-1].set_xlabel("minutes")
     fig.suptitle(f"{profile.name}: {profile.title}")
     try:
-        fig.savefig(path)
+        with output_file(path, binary=True) as stream:  # a new 0600 file, never via a link
+            fig.savefig(stream, format="png")
     except OSError as error:
         raise UserInputError(f"cannot write {path}: {error.strerror or error}") from None
     finally:

@@ -11,18 +11,20 @@ pads must never go, and the red flags that need urgent care. Every question is p
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tenscontrol.records.paths import data_dir, open_private, private_dir
+from tenscontrol.files import ReplacedFile, private_dir, read_regular
+from tenscontrol.records.paths import data_dir
 
 #: A passed screening is asked again after this many days.
 VALID_DAYS = 90
 SCHEMA = 1
 FILE_NAME = "screening.json"
+#: A screening file is a few hundred bytes; anything over this is not one.
+MAX_BYTES = 64 * 1024
 
 #: (id, group, question). Groups: "clinician", "never", "placement", "red_flag".
 QUESTIONS: tuple[tuple[str, str, str], ...] = (
@@ -111,7 +113,7 @@ def load(root: Path | None = None) -> Screening | None:
     """The stored screening, or None when there is none or it cannot be read."""
     path = screening_path(root)
     try:
-        raw: Any = json.loads(path.read_text(encoding="utf-8"))
+        raw: Any = json.loads(read_regular(path, limit=MAX_BYTES).decode("utf-8"))
         answers = raw["answers"]
         wall = float(raw["completed_wall"])
         if not isinstance(answers, dict) or raw.get("schema") != SCHEMA:
@@ -135,15 +137,8 @@ def save(screening: Screening, root: Path | None = None) -> Path:
         "valid_days": VALID_DAYS,
         "answers": screening.answers,
     }
-    tmp = path.with_name(f".{FILE_NAME}.tmp")
-    fd = open_private(tmp)
-    try:
-        os.ftruncate(fd, 0)
-        os.write(fd, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    tmp.replace(path)
+    with ReplacedFile(path) as replaced:  # a new 0600 file, renamed over the old one
+        replaced.text().write(json.dumps(record, indent=2) + "\n")
     return path
 
 

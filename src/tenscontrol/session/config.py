@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from tenscontrol import hard_limits as hl
 from tenscontrol.errors import UserInputError
+from tenscontrol.files import read_regular
 from tenscontrol.profiles.units import MA_TO_UA, in_range
 from tenscontrol.records.paths import config_path
 
@@ -65,14 +66,12 @@ class UserCaps:
 def load_caps(path: Path | None = None) -> UserCaps:
     """Read the user caps from ``path`` (default: the data dir's config.toml); none if absent."""
     path = path or config_path()
-    if not path.is_file():
-        return UserCaps()
     try:
-        data = path.read_bytes()
+        data = read_regular(path, limit=MAX_CONFIG_BYTES)  # a FIFO is refused, never waited on
+    except (FileNotFoundError, NotADirectoryError):  # no settings: no caps
+        return UserCaps()
     except OSError as error:
         raise UserInputError(f"{path}: cannot read: {error.strerror}") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise UserInputError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes")
     try:
         raw = tomllib.loads(data.decode("utf-8"))
         parsed = _ConfigFile.model_validate(raw)

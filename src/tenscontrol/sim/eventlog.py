@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import threading
+from pathlib import Path
 from typing import Protocol
 
 from tenscontrol.clock import Clock
-from tenscontrol.errors import UserInputError
+from tenscontrol.files import open_append
 
 
 class EventSink(Protocol):
@@ -48,6 +49,16 @@ class MemorySink:
         return [fields for _, name, fields in self.events if name == event]
 
 
+def is_event_log(head: bytes) -> bool:
+    """True when ``head`` (a file's first bytes) starts with one of :class:`EventLog`'s lines."""
+    first = head.split(b"\n", 1)[0]
+    try:
+        line = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(line, dict) and isinstance(line.get("t"), float | int) and "event" in line
+
+
 class EventLog:
     """JSON-lines file sink. ``when`` (monotonic) is turned into Unix time via ``clock``.
 
@@ -60,15 +71,11 @@ class EventLog:
         self._clock = clock
         self._offset = clock.wall() - clock.monotonic()
         self._lock = threading.Lock()
-        try:
-            self._fd: int | None = os.open(
-                path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600
-            )
-            os.fchmod(self._fd, 0o600)
-        except OSError as error:
-            raise UserInputError(
-                f"cannot open simulator log {os.fspath(path)!r}: {error.strerror}"
-            ) from None
+        # Appends only to a simulator log of this user (hazard 17): never through a link,
+        # never to a system file, a device or a pipe, and a new one is 0600 from the start.
+        self._fd: int | None = open_append(
+            Path(path), is_own=is_event_log, what="a simulator event log"
+        )
 
     def record(self, when: float, event: str, **fields: object) -> None:
         """Append one line for ``event`` at monotonic time ``when``; written at once."""
