@@ -4,46 +4,30 @@ one, or ``last``) resolved to its log."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from tenscontrol.errors import UserInputError
 from tenscontrol.records import index
 from tenscontrol.records.logreader import SessionRecord, read_log
 from tenscontrol.records.logwriter import SUFFIX
-from tenscontrol.records.paths import index_path, sessions_dir
+from tenscontrol.records.paths import sessions_dir
 
-log = logging.getLogger(__name__)
-
-#: Told, in one line, about a log that had to be skipped.
-Warn = Callable[[str], None]
+#: Told, in one line, about a log that had to be skipped or an index that could not be used.
+Warn = index.Warn
 
 
 def log_paths(root: Path | None = None) -> list[Path]:
     """Every session log in the data dir, by name (ids start with their UTC start time)."""
-    folder = sessions_dir(root)
-    return sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
+    return index.log_paths(root)
 
 
 def sync_index(root: Path | None = None, warn: Warn | None = None) -> list[index.IndexRow]:
     """The index rows, oldest first, after (re)indexing every log that is missing from the
     index or newer than it. Pain scores already stored are kept. A log that cannot be read
-    is skipped, and ``warn`` (default: the log) is told why."""
-    db_file = index_path(root)
-    paths = log_paths(root)
-    if not paths and not db_file.exists():
-        return []  # nothing recorded: create nothing
-    built = db_file.stat().st_mtime if db_file.exists() else None
-    known = {row.id for row in index.rows(root)} if built is not None else set()
-    for path in paths:
-        if path.stem in known and built is not None and path.stat().st_mtime <= built:
-            continue
-        try:
-            index.record_session(path, root)
-        except (UserInputError, KeyError, TypeError, ValueError) as error:
-            (warn or log.warning)(f"skipped {path.name}: {error}")
-    return index.rows(root)
+    is skipped, and ``warn`` (default: the log) is told why. An index SQLite cannot use
+    never stops this (a corrupt one is set aside and rebuilt, an unwritable one read around
+    from the logs; ``warn`` told once): see :mod:`tenscontrol.records.index`."""
+    return index.synced_rows(root, warn)
 
 
 def find_session(query: str, root: Path | None = None, warn: Warn | None = None) -> Path:
