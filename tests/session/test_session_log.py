@@ -19,6 +19,7 @@ from tenscontrol.errors import UserInputError
 from tenscontrol.records import index, read_log
 from tenscontrol.records.logwriter import SessionLogWriter
 from tenscontrol.records.paths import data_dir, index_path
+from tenscontrol.session import logbook
 
 #: Lines that must reach the disk before the engine goes on (hazard 13).
 MUST_SYNC = {
@@ -32,6 +33,7 @@ MUST_SYNC = {
     "end",
     "device_lost",
     "channel_start",
+    "max_delivered",
 }
 
 
@@ -194,12 +196,26 @@ def test_daily_total_warns_past_the_limit(tmp_path: Path) -> None:
     assert index.daily_total_ms(1_800_000_000.0, root) == 0  # no real current today
     index_path(root).unlink()  # a lost index is rebuilt, not read as "nothing today"
     assert index.daily_total_ms(1_800_000_000.0, root, simulated=True) >= 20_000
-    # pretend the earlier sessions of the day were long
+    # pretend the earlier (simulated) sessions of the day were long: a simulator puts no
+    # current through skin, so a simulated session is never warned (issue 13)
     db = index.connect(root)
     db.execute("UPDATE sessions SET duration_ms = ?", (hl.DAILY_USE_WARN_S * 1_000,))
     db.commit()
     db.close()
     with virtual_rig(tmp_path) as rig:
         result = rig.engine("low-back", {1: 10_000}, duration_ms=10_000).run()
-    assert result.warnings
-    assert "today" in result.warnings[0]
+    assert not result.warnings
+    wall = 1_800_000_000.0
+    assert logbook.daily_warning(wall, root, 10_000, simulated=False) == (0, None)
+    # the same long sessions on a real device: the next real session is warned, a
+    # simulated one is told today's real total and still not warned
+    db = index.connect(root)
+    db.execute("UPDATE sessions SET simulated = 0")
+    db.commit()
+    db.close()
+    today, text = logbook.daily_warning(wall, root, 10_000, simulated=False)
+    assert today is not None
+    assert today >= hl.DAILY_USE_WARN_S * 1_000
+    assert text is not None
+    assert "today" in text
+    assert logbook.daily_warning(wall, root, 10_000, simulated=True) == (today, None)

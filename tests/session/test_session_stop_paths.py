@@ -23,6 +23,7 @@ from tenscontrol.records.logreader import read_log
 from tenscontrol.records.logwriter import SessionLogWriter
 from tenscontrol.session import SessionEngine, stop_on_signals
 from tenscontrol.session.config import UserCaps
+from tenscontrol.session.events import SessionLogFailed
 from tenscontrol.sim.model import DeviceModel
 
 
@@ -141,9 +142,12 @@ def test_a_failing_log_stops_output_first(tmp_path: Path, mocker: MockerFixture)
     with virtual_rig(tmp_path) as rig:
         result = rig.engine("low-back", {1: 20_000}, duration_ms=60_000).run()
         assert rig.model.channel(1).delivered_ua == 0
-    assert result.reason == "error"
-    assert isinstance(result.error, OSError)
+    # issue 13: a full disk is its own end (log_write_failed, exit 5), not an "error"
+    assert result.reason == "log_write_failed"
+    assert isinstance(result.error, SessionLogFailed)
+    assert isinstance(result.error.cause, OSError)
     assert result.stop_confirmed
+    # every write fails from the 21st on, the summary too: nothing more could be recorded
     assert read_log(result.log_path).status == "interrupted"  # type: ignore[arg-type]
 
 

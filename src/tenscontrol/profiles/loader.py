@@ -17,10 +17,11 @@ never silently change what a well-known name does. To run the user's file, pass 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
@@ -32,6 +33,7 @@ from pydantic_core import ErrorDetails
 
 from tenscontrol import hard_limits as hl
 from tenscontrol.errors import ProfileError
+from tenscontrol.files import FileRefused, open_regular
 from tenscontrol.profiles.model import Profile, to_profile
 from tenscontrol.profiles.schema import ProfileFile
 from tenscontrol.profiles.text import check_name
@@ -151,9 +153,14 @@ def read_text(path: Traversable) -> str:
 
     Never reads more than 1 MB + 1 byte, whatever the file is (a device, a pipe)."""
     try:
-        with path.open("rb") as handle:
+        # A path a person gave is opened through files.open_regular: a FIFO or device is
+        # refused at once instead of blocking forever (importlib's Traversable cannot do that).
+        handle = os.fdopen(open_regular(path), "rb") if isinstance(path, Path) else path.open("rb")
+        with handle:
             data = handle.read(MAX_PROFILE_BYTES + 1)
             size = _size(handle) if len(data) > MAX_PROFILE_BYTES else None
+    except FileRefused as refused:
+        raise _one(path, refused.why) from None
     except OSError as error:
         raise _one(path, f"cannot read: {error.strerror or error}") from None
     if len(data) > MAX_PROFILE_BYTES:
@@ -178,7 +185,8 @@ def _size(handle: IO[bytes]) -> int | None:
 
 
 def load_file(path: Traversable, *, builtin: bool = False) -> Profile:
-    """Read, parse and validate one profile file.
+    """Read, parse and validate one profile file; the profile carries ``path``, ``builtin``
+    and the ``sha256`` of the bytes read (its origin, for the session log).
 
     Raises one :class:`ProfileError` listing every problem, one line each.
     """
@@ -201,7 +209,10 @@ def load_file(path: Traversable, *, builtin: bool = False) -> Profile:
     in_user_folder = isinstance(path, Path) and path.parent.resolve() == user_dir().resolve()
     if (builtin or in_user_folder) and data.name != _stem(path):
         problems.append(f"name: {data.name!r} must match the file name {path.name!r}")
-    profile = to_profile(data, path=path, builtin=builtin)
+    # The digest of the bytes read: strict UTF-8 decoding and encoding round-trip exactly,
+    # so hashing the text again gives the file's own sha256 (what the session log records).
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    profile = replace(to_profile(data, path=path, builtin=builtin), sha256=digest)
     if builtin:
         problems.extend(
             f"channels[{c.number - 1}].ceiling_ma: built-in profiles may ask for at most"

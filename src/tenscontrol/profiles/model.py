@@ -85,7 +85,8 @@ class Channel:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """A whole validated profile. ``path`` is the file it came from; ``builtin`` if shipped."""
+    """A whole validated profile. ``path`` is the file it came from; ``builtin`` if shipped;
+    ``sha256`` the hex digest of the file's bytes as read (None when not read from a file)."""
 
     name: str
     title: str
@@ -98,6 +99,7 @@ class Profile:
     phases: tuple[Phase, ...]
     path: Traversable | None = None
     builtin: bool = False
+    sha256: str | None = None
 
     @property
     def cycle_ms(self) -> int:

@@ -1,6 +1,14 @@
 """What a recorded session shows: each channel's setpoint and delivered current over time,
 and its notable events with a short description. Units: ms since the start and uA, as in
-the logs."""
+the logs.
+
+Setpoint and delivered come as pairs measured together: both from the same telemetry
+frame, the setpoint being the one the device itself reported in that frame. A device drops
+at once and rises at its slew, so a pair shows delivered above setpoint only when the
+device really delivered more than it was set to; the host's newer SET (sent after the
+frame was measured, e.g. a ramp-down step) is never paired with an older delivered value.
+A display of these samples must draw both series the same way (same interpolation), so
+that lines between samples cannot cross where the samples do not."""
 
 from __future__ import annotations
 
@@ -48,12 +56,12 @@ class Mark:
 
 def channels_of(record: SessionRecord) -> list[int]:
     """The channels the session drove (from the header's limits, else its intensities)."""
-    keys = record.header.get("limits") or record.header.get("intensities_ua") or {"1": None}
-    return sorted(int(k) for k in keys)
+    return record.channels
 
 
 def samples(record: SessionRecord, channel: int) -> list[Sample]:
-    """The channel's setpoint and delivered current from the telemetry events, in order."""
+    """The channel's setpoint and delivered current from the telemetry events, in order:
+    each sample's two values from one frame (see the module docstring)."""
     key = str(channel)
     out: list[Sample] = []
     for event in record.events:

@@ -1,17 +1,47 @@
 """Read session logs back, tolerating a torn last line (a crash mid-write).
 
 A log without a summary line is reported with status ``"interrupted"`` and its last known
-state (time, setpoint and delivered current per channel, last event) from the events.
+state (time, setpoint and delivered current per channel, last event) from the events; its
+highest delivered current comes from the ``max_delivered`` safety records (fsynced as the
+current rose) and the telemetry, for the session's own channels only. A log whose summary
+says ``log_write_failed`` (the disk filled up) is ``"incomplete"``: its reason is known, the
+events after the failure are not.
+
+Logs of every schema so far read back: fields added later (the profile's ``sha256``, the
+``max_delivered`` records) are optional.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tenscontrol.errors import UserInputError
+
+#: The summary reason of a session stopped because its log could not be written (the value of
+#: ``session.events.StopReason.LOG_WRITE_FAILED``; records knows nothing of sessions).
+LOG_WRITE_FAILED = "log_write_failed"
+#: How a reason reads where a person sees it (history, reports), when it is not its value.
+REASON_TEXT = {LOG_WRITE_FAILED: "log incomplete: disk full or write error"}
+
+
+def reason_text(reason: str) -> str:
+    """A session's end reason as shown to a person: ``log incomplete: ...`` for a log that
+    could not be written, else the reason itself (``completed``, ``interrupted``...)."""
+    return REASON_TEXT.get(reason, reason)
+
+
+def profile_label(name: str, *, builtin: bool | None, path: str | None) -> str:
+    """How a profile is named wherever it is shown: its name for a built-in, else the name
+    and the file it was read from (``low-back (/home/x/low-back.toml)``), so that a user file
+    named like a built-in never reads as that built-in. ``builtin`` None (a record that
+    does not say) shows the name alone."""
+    if builtin is None or builtin:
+        return name
+    return f"{name} ({path})" if path else f"{name} (not a built-in)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +68,45 @@ class SessionRecord:
 
     @property
     def status(self) -> str:
-        """ "complete" with a summary line, else "interrupted"."""
-        return "complete" if self.summary is not None else "interrupted"
+        """ "complete" with a summary line, "incomplete" when that summary says the log
+        could not be written (events after the failure are missing), else "interrupted"."""
+        if self.summary is None:
+            return "interrupted"
+        return "incomplete" if self.summary.get("reason") == LOG_WRITE_FAILED else "complete"
+
+    @property
+    def channels(self) -> list[int]:
+        """The channels the session drove (from the header's limits, else its intensities)."""
+        header = self.header
+        keys = header.get("limits") or header.get("intensities_ua") or {"1": None}
+        return sorted(int(k) for k in keys)
+
+    @property
+    def profile(self) -> Mapping[str, Any]:
+        """The header's profile (empty when missing)."""
+        found = self.header.get("profile")
+        return found if isinstance(found, dict) else {}
+
+    @property
+    def profile_name(self) -> str:
+        """The profile's name as it was run."""
+        return str(self.profile.get("name", "?"))
+
+    @property
+    def profile_label(self) -> str:
+        """The profile's name and, for a file, where it came from (:func:`profile_label`)."""
+        path, builtin = self.profile.get("path"), self.profile.get("builtin")
+        return profile_label(
+            self.profile_name,
+            builtin=None if builtin is None else bool(builtin),
+            path=None if path is None else str(path),
+        )
+
+    @property
+    def profile_sha256(self) -> str | None:
+        """The sha256 of the profile file's bytes as read (None in logs before it was kept)."""
+        digest = self.profile.get("sha256")
+        return None if digest is None else str(digest)
 
     @property
     def session_id(self) -> str:
@@ -58,14 +125,22 @@ class SessionRecord:
 
     @property
     def max_delivered_ua(self) -> dict[int, int]:
-        """Highest delivered current per channel (summary, else from telemetry events)."""
+        """Highest delivered current per channel of the session, uA: the summary's (exact),
+        else the highest of the ``max_delivered`` records and the telemetry (an interrupted
+        session). Only the session's channels, as in a summary: a channel the session did
+        not have is absent, not 0."""
         if self.summary:
             return {int(k): int(v) for k, v in self.summary["max_delivered_ua"].items()}
-        best: dict[int, int] = {}
+        best = dict.fromkeys(self.channels, 0)
         for event in self.events:
-            if event.get("event") == "telemetry":
-                for ch, value in event.get("delivered_ua", {}).items():
-                    best[int(ch)] = max(best.get(int(ch), 0), int(value))
+            kind = event.get("event")
+            if kind == "max_delivered" and event.get("channel") in best:
+                ch = int(event["channel"])
+                best[ch] = max(best[ch], int(event.get("delivered_ua", 0)))
+            elif kind == "telemetry":
+                for key, value in event.get("delivered_ua", {}).items():
+                    if int(key) in best:
+                        best[int(key)] = max(best[int(key)], int(value))
         return best
 
 

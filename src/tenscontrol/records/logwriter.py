@@ -7,25 +7,30 @@
    "intensities_ua": {...}, "duration_ms": ..., "simulated": true|false, "period_ms": ...}``
 2. ``{"type": "event", "t_ms": ..., "event": "<kind>", "channel": N, ...}`` for every event
    (commands, adjustments, lead changes, faults, state changes, telemetry at 1 Hz, setpoints
-   at most 1 Hz per channel plus every change to or from 0).
+   at most 1 Hz per channel plus every change to or from 0, and ``max_delivered`` whenever
+   a channel's highest delivered current rises: see ``session/recorder.py``).
 3. ``{"type": "summary", "reason": ..., "duration_ms": ..., "max_delivered_ua": {...},
    "error": ..., "ended_wall": ...}`` once the session ended (missing: interrupted).
 4. Optionally, after the summary, ``{"type": "event", "event": "pain", "before": 0-10|null,
    "after": 0-10|null, ...}`` appended by the CLI's pain diary (:func:`append_record`).
 
-Every line goes out with one ``os.write`` (nothing buffered in the process). Safety events
+Every line goes out whole (nothing buffered in the process; a line the disk took only part
+of is cut off again, see :meth:`SessionLogWriter.write`). Safety events
 (:data:`~tenscontrol.session.events.SAFETY_EVENTS`), the header and the summary are also
 ``os.fsync``'ed at once. Nothing is ever sent anywhere.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import threading
 from pathlib import Path
 
-from tenscontrol.records.paths import open_private, private_dir, sessions_dir
+from tenscontrol.files import open_append, open_new, private_dir
+from tenscontrol.records.paths import sessions_dir
 
 SCHEMA_VERSION = 1
 SUFFIX = ".jsonl"
@@ -52,7 +57,7 @@ class SessionLogWriter:
             name = session_id if attempt == 1 else f"{session_id}-{attempt}"
             path = folder / f"{name}{SUFFIX}"
             try:
-                fd = open_private(path, append=True, exclusive=True)
+                fd = open_new(path, append=True)
             except FileExistsError:
                 continue
             return cls(path, fd)
@@ -64,12 +69,24 @@ class SessionLogWriter:
         return self.path.stem
 
     def write(self, record: dict[str, object], *, sync: bool) -> None:
-        """Append one record as a line; ``sync``: fsync before returning."""
+        """Append one record as a line; ``sync``: fsync before returning.
+
+        A line goes in whole or not at all: ``os.write`` may take only part of it (a disk
+        that fills up, a file-size limit), so the rest is written in a loop, and when the
+        disk refuses it the part already written is cut off again (``ftruncate`` to where
+        the line began) before the :class:`OSError` is raised: no torn line is left behind.
+        """
         data = (dumps(record) + "\n").encode("utf-8")
         with self._lock:
             if self._fd is None:
                 raise ValueError("session log is closed")
-            os.write(self._fd, data)
+            start = os.fstat(self._fd).st_size  # appends go to the end: the line starts here
+            try:
+                _write_all(self._fd, data)
+            except OSError:
+                with contextlib.suppress(OSError):  # shrinking a file needs no space
+                    os.ftruncate(self._fd, start)
+                raise
             if sync:
                 os.fsync(self._fd)
 
@@ -81,11 +98,30 @@ class SessionLogWriter:
                 self._fd = None
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (``os.write`` may write fewer)."""
+    while data:
+        written = os.write(fd, data)
+        if written <= 0:  # nothing taken and no error: treat as a full disk, never spin
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        data = data[written:]
+
+
+def is_session_log(head: bytes) -> bool:
+    """True when ``head`` (a file's first bytes) starts with a session log's header line."""
+    first = head.split(b"\n", 1)[0]
+    try:
+        record = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and record.get("type") == "header" and "schema" in record
+
+
 def append_record(path: Path, record: dict[str, object]) -> None:
     """Append one record (one line, fsynced) to the existing, closed log at ``path``."""
     if not path.is_file():
         raise FileNotFoundError(f"no session log at {path}")
-    fd = open_private(path, append=True)
+    fd = open_append(path, is_own=is_session_log, what="a session log")
     try:
         os.write(fd, (dumps(record) + "\n").encode("utf-8"))
         os.fsync(fd)

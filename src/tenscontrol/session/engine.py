@@ -18,7 +18,8 @@ and a reason in the log and the result): natural end ("completed", after the ram
 :meth:`request_stop` ("user" or the given reason), SIGINT/SIGTERM via
 :func:`~tenscontrol.session.signals.stop_on_signals` ("signal"), a safety trip or device
 fault ("fault"), a lost device ("device_lost": unplugged, rebooted, watchdog, noisy link;
-never resumed), and any other exception ("error").
+never resumed), a session log that cannot be written ("log_write_failed": a full disk), and
+any other exception ("error").
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ from tenscontrol.device import DeviceEvent, LinkFailed, TensDevice
 from tenscontrol.errors import TensError, UserInputError
 from tenscontrol.profiles.model import Profile
 from tenscontrol.profiles.timeline import Stimulation
-from tenscontrol.records import index as session_index
 from tenscontrol.session.config import UserCaps
 from tenscontrol.session.events import (
     Event,
     EventCallback,
     EventKind,
+    SessionLogFailed,
     SessionResult,
     SessionState,
     SetpointTiming,
@@ -52,8 +53,10 @@ from tenscontrol.session.inbox import Command, CommandKind, Inbox
 from tenscontrol.session.logbook import (
     ALARM_EVENTS,
     close_log,
-    daily_total_ms,
+    daily_warning,
+    end_detail,
     open_log,
+    report_log_failure,
     session_id_for,
     write_summary,
 )
@@ -121,6 +124,7 @@ class SessionEngine:
         self._engine_thread: int | None = None
         self.session_id = ""
         self.warnings: list[str] = []
+        self._end_reason: StopReason | None = None
         self._snapshot = self._make_snapshot(SessionState.STARTING, 0, None)
 
     @property
@@ -244,9 +248,8 @@ class SessionEngine:
 
     @property
     def _stop_detail(self) -> dict[str, object]:
-        """What exactly ended the session (for the stop and end records), or {}."""
-        stop = self._inbox.stop
-        return {} if stop is None else dict(stop.detail)
+        """What exactly ended the session (for the stop and end records; see end_detail)."""
+        return end_detail(self._end_reason, self._inbox.stop, self._rec.failed)
 
     def _loop(self) -> StopReason:
         self._emit(EventKind.START, None, {"channels": list(self.channels)})
@@ -265,6 +268,9 @@ class SessionEngine:
         for event in self._inbox.events():
             if isinstance(event, LinkFailed):
                 raise event.error
+            # the highest delivered current is a safety record: before any check may raise
+            frame_ms = round((event.at - self._io.started_s) * 1_000)
+            self._rec.delivered(frame_ms, event, self.channels)
             self._io.on_telemetry(event)
         self.device.check()
         changed: set[int] = set()
@@ -292,6 +298,7 @@ class SessionEngine:
         """Output 0 first (STOP, confirmed, unless the port is gone), then record it.
         Never raises: a failing log must not keep output on."""
         confirmed = self._io.stop_all(self._now_ms(), error)
+        self._end_reason = reason
         alarm = ALARM_EVENTS.get(reason)
         if alarm is not None:
             self._emit_safely(alarm, {"error": str(error)})
@@ -303,6 +310,8 @@ class SessionEngine:
     def _emit_safely(self, kind: EventKind, data: dict[str, object]) -> None:
         try:
             self._emit(kind, None, data)
+        except SessionLogFailed:
+            pass  # told once, with the outcome of the stop, by report_log_failure
         except Exception as log_error:
             log.error("session log: could not record %s: %s", kind, log_error)
 
@@ -323,6 +332,7 @@ class SessionEngine:
             self._stop_detail,
         )
         write_summary(self._rec, result, self.clock.wall())
+        report_log_failure(self._rec, confirmed)
         path = close_log(self._rec, self.data_root)
         self._snapshot = self._make_snapshot(
             SessionState.ENDED, min(duration, self.duration_ms), None, reason=reason.value
@@ -332,12 +342,11 @@ class SessionEngine:
     def _check_daily_total(self, wall: float) -> None:
         if not self.record:
             return
-        simulated = self.device.info is not None and self.device.info.is_simulator
-        today = daily_total_ms(wall, self.data_root, simulated=simulated)
+        simulated = self.info.is_simulator
+        today, text = daily_warning(wall, self.data_root, self.duration_ms, simulated=simulated)
         if today is None:
             return
         self._emit(EventKind.DAILY_TOTAL, None, {"today_ms": today, "planned_ms": self.duration_ms})
-        text = session_index.daily_warning(today, self.duration_ms)
         if text is not None:
             self.warnings.append(text)
             self._emit(EventKind.WARNING, None, {"warning": "daily_use", "text": text})
@@ -366,5 +375,6 @@ class SessionEngine:
                 latest=self._io.latest,
                 link_quality=self.device.stats.quality(),
                 reason=reason,
+                judged_ua=self._io.monitor.judged_ua,
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -16,6 +17,7 @@ from tenscontrol.errors import (
     NakError,
     PortLost,
     SafetyStop,
+    TensError,
     WatchdogTripped,
 )
 
@@ -37,6 +39,8 @@ class EventKind(StrEnum):
     CHANNEL_START = "channel_start"  #: a channel (re)starts through a soft start
     SETPOINT = "setpoint"  #: a setpoint the device accepted (decimated in the log)
     TELEMETRY = "telemetry"  #: what the device reported (decimated in the log)
+    #: a channel's highest delivered current rose (a safety record: never decimated away)
+    MAX_DELIVERED = "max_delivered"
     COMMAND = "command"  #: a person's command, applied
     REFUSED = "refused"  #: a person's command, refused (with why)
     LEAD = "lead"  #: a lead came off or back on
@@ -59,6 +63,7 @@ SAFETY_EVENTS = frozenset(
         EventKind.END,
         EventKind.DEVICE_LOST,
         EventKind.CHANNEL_START,
+        EventKind.MAX_DELIVERED,
     }
 )
 
@@ -74,7 +79,32 @@ class StopReason(StrEnum):
     FAULT = "fault"  #: a device fault or a host safety trip (over-delivery, limit)
     DEVICE_LOST = "device_lost"  #: unplugged, rebooted, watchdog, noisy link: never resumed
     HOST_STARVED = "host_starved"  #: the computer did not run this process for a watchdog period
+    #: the session log could not be written (a full disk, a file-size limit, an I/O error):
+    #: no session runs without its record, so output is stopped
+    LOG_WRITE_FAILED = "log_write_failed"
     ERROR = "error"  #: any other exception
+
+
+#: errno values that mean "no room left" for a file: a full disk, a quota, a file-size limit.
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+class SessionLogFailed(TensError):
+    """The session log at ``path`` could not be written (``cause`` is the OSError). The
+    session stops with reason ``log_write_failed``; what was written before stays readable
+    (a line cut short by the failure is removed again)."""
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        code = cause.errno
+        what = "disk full" if code in NO_ROOM else "write error"
+        name = errno.errorcode.get(code, str(code)) if code is not None else "?"
+        super().__init__(
+            f"cannot write the session log {path}: {what} ({name}: {cause.strerror or cause})",
+            hint="free some space in the data folder (TENS_HOME), then start a new session",
+        )
+        self.path = path
+        self.cause = cause
+        self.no_room = code in NO_ROOM
 
 
 #: Why a session ended (every value of :class:`StopReason`).
@@ -84,7 +114,10 @@ DEVICE_LOST = (PortLost, DeviceRebooted, WatchdogTripped, LinkTooNoisy, DeviceTi
 
 
 def reason_for(exc: BaseException) -> StopReason:
-    """The end reason an exception stands for: host_starved, device_lost, fault or error."""
+    """The end reason an exception stands for: log_write_failed, host_starved, device_lost,
+    fault or error."""
+    if isinstance(exc, SessionLogFailed):
+        return StopReason.LOG_WRITE_FAILED
     if isinstance(exc, NakError):  # a refusal (e.g. LEAD_OFF at START), not a lost device
         return StopReason.ERROR
     if isinstance(exc, HostStarved):
@@ -159,7 +192,23 @@ TimingCallback = Callable[[SetpointTiming], None]
 @dataclass(frozen=True, slots=True)
 class ChannelSnapshot:
     """One channel at one moment. Units: uA, mHz, us; ``lead`` is "ok", "off" or None
-    (unknown). ``rate_mhz``/``phase_width_us``: the last setpoint sent, else the plan's."""
+    (unknown). ``rate_mhz``/``phase_width_us``: the last setpoint sent, else the plan's.
+
+    Setpoint and delivered current are shown as a pair measured together, so that a display
+    never suggests an over-delivery that did not happen, nor hides one that did:
+
+    * ``delivered_ua`` is what the latest telemetry frame measured (None before any frame);
+    * ``setpoint_ua`` is the setpoint that delivered current is judged against for that same
+      frame: the over-delivery check's reference, min(the setpoint the device reported in the
+      frame, the highest amplitude the host sent within the last second). During a ramp-down
+      the host has often sent a lower SET since the frame was measured; pairing the frame's
+      delivered current with that newer SET would read as over-delivery (e.g. 1236 uA
+      delivered "above" 1080). A device that claims a higher setpoint than the host sent
+      cannot raise the reference either, so a real excess still shows as delivered above
+      the setpoint. Before any frame it is the host's own value (``commanded_ua``);
+    * ``commanded_ua`` is the newest amplitude the host sent (what the device is heading
+      for; 0 when nothing is in force).
+    """
 
     channel: int
     setpoint_ua: int
@@ -172,12 +221,15 @@ class ChannelSnapshot:
     ceiling_ua: int = 0
     rate_mhz: int | None = None
     phase_width_us: int | None = None
+    commanded_ua: int = 0
 
     def record(self) -> dict[str, object]:
-        """The channel as the JSON lines' ``status`` and ``tens status`` show it."""
+        """The channel as the JSON lines' ``status`` and ``tens status`` show it (see the
+        class docstring for what ``setpoint_ua`` and ``commanded_ua`` are)."""
         return {
             "channel": self.channel,
             "setpoint_ua": self.setpoint_ua,
+            "commanded_ua": self.commanded_ua,
             "delivered_ua": self.delivered_ua,
             "lead": self.lead,
             "target_ua": self.target_ua,
@@ -204,8 +256,12 @@ class Snapshot:
 
     @property
     def stimulating(self) -> bool:
-        """True whenever any channel's setpoint or delivered current is above 0."""
-        return any(c.setpoint_ua > 0 or (c.delivered_ua or 0) > 0 for c in self.channels)
+        """True whenever any channel's setpoint (sent or reported) or delivered current is
+        above 0."""
+        return any(
+            c.commanded_ua > 0 or c.setpoint_ua > 0 or (c.delivered_ua or 0) > 0
+            for c in self.channels
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,9 @@ class OverDeliveryMonitor:
         self._sent: dict[int, deque[tuple[int, int]]] = {ch: deque() for ch in channels}
         self._in_force: dict[int, int] = dict.fromkeys(channels, 0)
         self._over_since: dict[int, int | None] = dict.fromkeys(channels)
+        #: Per channel, the reference the latest frame was judged against (None before any
+        #: frame): the setpoint a display shows next to that frame's delivered current.
+        self.judged_ua: dict[int, int | None] = dict.fromkeys(channels)
 
     def commanded(self, channel: int, at_ms: int, amplitude_ua: int) -> None:
         """Record that ``amplitude_ua`` was sent (or forced by START/STOP) at ``at_ms``."""
@@ -73,6 +76,7 @@ class OverDeliveryMonitor:
     ) -> Trip | None:
         """Check one channel of one telemetry frame read at ``at_ms``; a Trip or None."""
         reference = min(frame_setpoint_ua, self.reference_ua(channel, at_ms))
+        self.judged_ua[channel] = reference
         if delivered_ua <= reference + hl.over_delivery_margin_ua(reference):
             self._over_since[channel] = None
             return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from tenscontrol.device import TelemetrySample
 from tenscontrol.profiles.timeline import Stimulation
@@ -28,6 +29,8 @@ class SnapshotInputs:
     latest: TelemetrySample | None
     link_quality: float
     reason: str | None
+    #: Per channel, the over-delivery check's reference for the latest frame (None: none yet).
+    judged_ua: Mapping[int, int | None] = field(default_factory=dict)
 
 
 def fault_names(faults: Fault | None) -> tuple[str, ...]:
@@ -45,10 +48,14 @@ def build_snapshot(inputs: SnapshotInputs) -> Snapshot:
         ct = tel.channels[n - 1] if tel is not None and n <= len(tel.channels) else None
         sent = inputs.sent.get(n)
         stim = inputs.stim
+        commanded = sent.amplitude_ua if sent else 0
+        judged = inputs.judged_ua.get(n)
         channels.append(
             ChannelSnapshot(
                 channel=n,
-                setpoint_ua=sent.amplitude_ua if sent else 0,
+                # paired with delivered_ua: the setpoint that frame is judged against
+                setpoint_ua=judged if ct is not None and judged is not None else commanded,
+                commanded_ua=commanded,
                 delivered_ua=ct.delivered_ua if ct else None,
                 lead=ct.lead.name.lower() if ct else None,
                 target_ua=ramp.target_ua,
