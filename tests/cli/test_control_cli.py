@@ -22,6 +22,7 @@ from tenscontrol.control import client
 from tenscontrol.control.slot import ControlSlot, socket_path
 from tenscontrol.control.wire import encode
 from tenscontrol.errors import TensError, UserInputError
+from tenscontrol.session.ramps import ChannelRamp
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def test_status_json_and_refusals(home: Path, monkeypatch: pytest.MonkeyPatch) -
             "ok": True,
             "accepted": False,
             "target_ua": 50_000,
-            "why": "at the ceiling (50000 uA)",
+            "why": "at the ceiling of 50 mA",
         },
         "stop": {"ok": False, "error": "output 0 was not confirmed by the device"},
     }
@@ -127,7 +128,7 @@ def test_status_json_and_refusals(home: Path, monkeypatch: pytest.MonkeyPatch) -
     assert '"setpoint_ua": 12500' in shown.stdout
     refused = run("adjust", "+1")
     assert refused.exit_code == 2
-    assert error_lines(refused) == ["error: channel 1: refused: at the ceiling (50000 uA)"]
+    assert error_lines(refused) == ["error: channel 1: refused: at the ceiling of 50 mA"]
     stopped = run("stop")
     assert stopped.exit_code == 3
     assert "not confirmed" in stopped.stderr
@@ -267,3 +268,64 @@ def test_status_watch_skips_a_busy_refresh(home: Path, monkeypatch: pytest.Monke
     assert [line["state"] for line in json_lines(result.stdout)] == ["running", "ended"]
     assert result.stderr.startswith("warning: a session is running but its control endpoint is")
     assert answers == []
+
+
+def fake_session(monkeypatch: pytest.MonkeyPatch, adjust: dict[str, Any]) -> list[str]:
+    """A stand-in endpoint answering STATUS and ``adjust``; returns the commands asked."""
+    asked: list[str] = []
+
+    def answer(message: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        asked.append(message["cmd"])
+        return {"ok": True, "status": STATUS} if message["cmd"] == "status" else adjust
+
+    monkeypatch.setattr(control_cmd, "request", answer)
+    return asked
+
+
+def test_adjust_of_a_channel_the_session_lacks_is_bad_input(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 2 (what was typed is wrong), not 1 (the "no session" code); never sent."""
+    asked = fake_session(monkeypatch, {"ok": True, "accepted": True, "target_ua": 1_000})
+    result = run("adjust", "--channel", "3", "+1")
+    assert result.exit_code == 2
+    assert error_lines(result) == [
+        "error: --channel 3: the running session has no channel 3 (channels: 1)"
+    ]
+    assert asked == ["status"]
+
+
+def test_adjust_above_the_ceiling_is_told_in_ma(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = fake_session(monkeypatch, {"ok": True, "accepted": True, "target_ua": 1_000})
+    result = run("adjust", "=60")
+    assert result.exit_code == 2
+    assert error_lines(result) == ["error: =60: 60 mA is above the ceiling of 50 mA of channel 1"]
+    assert asked == ["status"]
+
+
+def test_an_adjust_the_endpoint_refuses_is_bad_input(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_session(monkeypatch, {"ok": False, "error": "channel must be one of [1]"})
+    result = run("adjust", "+1")
+    assert result.exit_code == 2
+    assert error_lines(result) == ["error: channel must be one of [1]"]
+
+
+def test_the_sessions_own_refusals_speak_ma() -> None:
+    """What the session answers a key or ``tens adjust`` with reaches the person as is."""
+    ramp = ChannelRamp(channel=1, ceiling_ua=50_000, soft_start_ms=10_000, target_ua=50_000)
+    assert ramp.up(0) == "at the ceiling of 50 mA"
+    assert ramp.set_to(0, 60_000) == "60 mA is outside 0 to the ceiling of 50 mA of channel 1"
+
+
+def test_status_says_what_no_target_means_and_the_times_add_up() -> None:
+    lead_off = {**STATUS["channels"][0], "target_ua": None, "lead": "off"}
+    lines = status_lines(
+        {**STATUS, "elapsed_ms": 65_400, "remaining_ms": 54_600, "channels": [lead_off]}
+    )
+    assert "elapsed 01:05, remaining 00:55" in lines[1]  # 65.4 s + 54.6 s = 2:00
+    assert "target 0 mA (raise to start) of 50 mA ceiling" in lines[2]
+    assert "- mA" not in lines[2]

@@ -132,3 +132,15 @@ def test_help_has_an_example() -> None:
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert "tens history" in result.output
+
+
+def test_max_ma_has_one_decimal_like_everywhere_else(tmp_path: Path) -> None:
+    """21116 uA shows as 21.1 mA (it showed "21.116"); whole values stay whole."""
+    real_session(tmp_path, intensity_ua=21_116)
+    real_session(tmp_path, intensity_ua=20_000)
+    result = run(["history"], tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    shown = set(result.output.split())
+    assert "21.1" in shown
+    assert "20" in shown
+    assert "21.116" not in result.output

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 
-from tenscontrol.cli.start.view import KEY_HELP, NO_KEYS_HELP, ViewInfo, render
+from tenscontrol.cli.start.view import KEY_HELP, KEY_HELP_ONE, NO_KEYS_HELP, ViewInfo, render
 from tenscontrol.session import ChannelSnapshot, Snapshot
 from tenscontrol.session.events import SessionState
 
@@ -58,7 +62,7 @@ def test_a_running_session_shows_every_number_a_person_needs() -> None:
     assert "sciatic-leg: Sciatic path" in text
     assert "phase 1/2 burst 2 Hz" in text
     assert "02:05 elapsed" in text
-    assert "17:54 left" in text
+    assert "17:55 left" in text  # rounded up: 02:05 elapsed + 17:55 left = 20:00
     assert "channel 1: low back" in text
     assert "set 18.2 mA" in text or "set 18.3 mA" in text
     assert "delivered 18.0 mA" in text
@@ -113,3 +117,64 @@ def test_unknown_values_show_a_dash_and_recent_events_are_listed() -> None:
     assert "phase -" in text
     assert "00:03 channel 1 target 21.0 mA" in text
     assert NO_KEYS_HELP in text
+
+
+def lines_at(width: int, snap: Snapshot, info: ViewInfo = INFO) -> list[str]:
+    console = Console(record=True, width=width, color_system=None, file=io.StringIO())
+    console.print(render(snap, info, ("00:03 channel 1 target 21.0 mA",)))
+    return console.export_text().splitlines()
+
+
+ONE = ViewInfo(
+    profile="low-back",
+    title="Low back, conventional",
+    phase_count=1,
+    body_areas={1: "low back, both sides of the spine"},
+)
+LEAD_OFF = replace(CH2, lead="off", faults=("LEAD_OFF",), paused=True)
+STATES = {
+    "running": SNAP,
+    "lead off and paused": replace(SNAP, simulated=True, channels=(CH1, LEAD_OFF)),
+    "long phase label": replace(SNAP, phase_label="strength-duration sweep of a long name"),
+}
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_line_fits_80_columns_so_nothing_wraps(state: str) -> None:
+    snap = STATES[state]
+    at_80 = lines_at(80, snap)
+    assert max(len(line.rstrip()) for line in at_80) <= 80
+    assert len(at_80) == len(lines_at(200, snap)), "\n".join(at_80)  # no line wrapped
+    assert any(line.startswith("keys: ") for line in at_80)
+
+
+def test_the_keys_line_names_channel_2_only_when_there_is_one() -> None:
+    one = "\n".join(lines_at(80, replace(SNAP, channels=(CH1,)), ONE))
+    assert KEY_HELP_ONE in one
+    assert "ch2" not in one
+    assert "[ / ]" not in one
+    two = "\n".join(lines_at(80, SNAP))
+    assert KEY_HELP in two
+    assert len(KEY_HELP) <= 80
+    assert len(KEY_HELP_ONE) <= 80
+
+
+def test_no_target_after_a_lead_off_reads_as_0_and_what_to_do() -> None:
+    back = replace(CH2, lead="ok", target_ua=None)
+    text = text_of(replace(SNAP, channels=(CH1, back)))
+    assert "target -" not in text
+    assert "target 0.0 mA" in text
+    assert "raise to start" in text
+    still_off = text_of(replace(SNAP, channels=(CH1, replace(back, lead="off"))))
+    assert "lead OFF: check the electrode" in still_off
+
+
+@given(elapsed_ms=st.integers(0, 1_800_000), total_s=st.integers(1, 3_600))
+def test_elapsed_and_left_add_up_to_the_session(elapsed_ms: int, total_s: int) -> None:
+    total_ms = total_s * 1_000
+    elapsed_ms = min(elapsed_ms, total_ms)
+    text = text_of(replace(SNAP, elapsed_ms=elapsed_ms, remaining_ms=total_ms - elapsed_ms))
+    found = re.search(r"(\d+):(\d\d) elapsed .* (\d+):(\d\d) left", text)
+    assert found is not None
+    em, es, lm, ls = (int(g) for g in found.groups())
+    assert (em + lm) * 60 + es + ls == total_s

@@ -121,7 +121,7 @@ def test_unknown_profile_is_one_error_line(home: Path, no_port: None) -> None:
     [
         (("--intensity", "51"), "above the ceiling"),
         (("--intensity", "2=10"), "no channel 2"),
-        (("--intensity", "20.0001"), "not an intensity"),
+        (("--intensity", "20.0001"), "smallest step of 0.001 mA"),
         (("--intensity", "-3"), "not an intensity"),
         (("--duration", "31m"), "at most 30 min"),
         (("--duration", "0s"), "more than 0"),

@@ -105,10 +105,10 @@ def test_the_dose_check_runs_again_at_the_effective_ceiling() -> None:
 def test_before_any_device_the_dose_and_intensity_are_checked_under_caps() -> None:
     profile = resolve("low-back")
     tiny = replace(profile, channels=(replace(profile.channels[0], pad_area_mm2=300),))
-    with pytest.raises(DoseRefused, match=r"ceiling \(50000 uA\).*density"):
+    with pytest.raises(DoseRefused, match=r"ceiling \(50 mA\).*density"):
         check_before_device(tiny, UserCaps(), {})
     check_before_device(tiny, UserCaps({1: 10_000}), {})  # a cap brings it under the limit
-    with pytest.raises(UserInputError, match="above the user cap of 10000 uA"):
+    with pytest.raises(UserInputError, match=r"10\.001 mA is above the user cap of 10 mA"):
         check_before_device(profile, UserCaps({1: 10_000}), {1: 10_001})
     with pytest.raises(UserInputError, match="above the profile ceiling"):
         check_before_device(profile, UserCaps(), {1: profile.channels[0].ceiling_ua + 1})

@@ -5,11 +5,13 @@ from __future__ import annotations
 import errno
 import os
 import tty
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import serial
 
-from tenscontrol.errors import PortError, UserInputError
+from tenscontrol.errors import PortError, TensError, UserInputError
 from tenscontrol.transport import open_port
 from tenscontrol.transport.ports import check_port_name
 
@@ -92,3 +94,73 @@ def test_a_name_is_never_resolved_to_decide_it_is_this_machine(host: str) -> Non
     only literal loopback addresses and ``localhost`` count."""
     with pytest.raises(UserInputError, match="not this machine"):
         check_port_name(f"socket://{host}:5555")
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda p: p.write_text(""), "a regular file"),
+        (os.mkfifo, "a named pipe"),
+        (lambda p: p.mkdir(), "a folder"),
+    ],
+)
+def test_a_path_that_is_no_device_is_refused_unopened(
+    tmp_path: Path, make: Callable[[Path], object], what: str, mocker: object
+) -> None:
+    """One line naming the port and what it is; pyserial never opens it (a named pipe or a
+    file is not harmless to open)."""
+    path = tmp_path / "ttyX"
+    make(path)
+    opened = mocker.patch.object(serial.Serial, "open")  # type: ignore[attr-defined]
+    with pytest.raises(UserInputError) as caught:
+        open_port(str(path))
+    assert str(caught.value) == f"{path}: not a serial port ({what})"
+    assert caught.value.hint is not None
+    assert "tens devices" in caught.value.hint
+    opened.assert_not_called()
+
+
+def test_a_device_that_is_no_tty_says_inappropriate_ioctl_not_pyserials_text() -> None:
+    """``/dev/null`` is a character device but no serial port: pyserial's
+    ``Could not configure port: (25, 'Inappropriate ioctl for device')`` is not shown."""
+    with pytest.raises(UserInputError) as caught:
+        open_port("/dev/null")
+    assert str(caught.value) == "/dev/null: not a serial port (inappropriate ioctl)"
+
+
+@pytest.mark.parametrize(
+    ("raised", "message"),
+    [
+        (
+            serial.SerialException(
+                "Could not configure port: (25, 'Inappropriate ioctl for device')"
+            ),
+            "/dev/ttyX: not a serial port (inappropriate ioctl)",
+        ),
+        (
+            serial.SerialException(errno.ENXIO, "could not open port /dev/ttyX: [Errno 6] No such"),
+            "/dev/ttyX: no device behind this port (unplugged?)",
+        ),
+        (
+            serial.SerialException(errno.EIO, "could not open port /dev/ttyX: [Errno 5] I/O"),
+            "/dev/ttyX: input/output error (unplugged?)",
+        ),
+        (
+            serial.SerialException(errno.EXDEV, "could not open port /dev/ttyX: [Errno 18] x"),
+            f"/dev/ttyX: cannot open: {os.strerror(errno.EXDEV)}",
+        ),
+        (
+            serial.SerialException("could not open port /dev/ttyX: something odd"),
+            "/dev/ttyX: cannot open: something odd",
+        ),
+    ],
+)
+def test_port_errors_are_one_clear_line_naming_the_port(
+    raised: Exception, message: str, mocker: object
+) -> None:
+    mocker.patch.object(serial.Serial, "open", side_effect=raised)  # type: ignore[attr-defined]
+    with pytest.raises(TensError) as caught:
+        open_port("/dev/ttyX")
+    assert str(caught.value) == message
+    assert "Errno" not in str(caught.value)
+    assert "Could not" not in str(caught.value)

@@ -6,7 +6,9 @@ that other clients cannot fill. No session running: one line on stderr and exit 
 only when no session holds the session lock. A session that is running but whose endpoint
 does not answer, or answers that it is busy: exit 3 (its output may be on). ``tens stop``
 returns once the device has confirmed output 0 (exit 3 when it did not); ``tens adjust``
-exits 2 when the session's limits refuse the change.
+exits 2 when the session's limits refuse the change, or it names a channel the session
+does not have or a level above that channel's ceiling (told in mA, checked against the
+session's status before the change is sent).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import click
 
 from tenscontrol import hard_limits as hl
 from tenscontrol.cli.exits import EXIT_DEVICE, EXIT_OK, report_errors
-from tenscontrol.cli.text import ma, mmss, parse_ma
+from tenscontrol.cli.text import ma, mmss, mmss_left, over_ceiling, parse_ma, target_text
 from tenscontrol.control.client import request
 from tenscontrol.control.wire import is_busy
 from tenscontrol.errors import ControlBusy, NoSession, TensError, UserInputError
@@ -31,9 +33,12 @@ WATCH_PERIOD_S = 1.0
 STOP_TIMEOUT_S = 15.0
 
 
-def _ask(message: dict[str, Any], timeout_s: float = 5.0) -> dict[str, Any]:
-    """The session's answer; an ``ok: false`` answer becomes a :class:`TensError`, a busy
-    one a :class:`ControlBusy` (exit 3: a session runs, it could not be asked)."""
+def _ask(
+    message: dict[str, Any], timeout_s: float = 5.0, refused: type[TensError] = TensError
+) -> dict[str, Any]:
+    """The session's answer; an ``ok: false`` answer becomes a ``refused`` error (for an
+    adjust request, whose refusal is about what was typed: :class:`UserInputError`), a
+    busy one a :class:`ControlBusy` (exit 3: a session runs, it could not be asked)."""
     answer = request(message, timeout_s=timeout_s)
     if is_busy(answer):
         raise ControlBusy(
@@ -41,7 +46,7 @@ def _ask(message: dict[str, Any], timeout_s: float = 5.0) -> dict[str, Any]:
             hint="try again in a moment; `tens stop` has a path of its own",
         )
     if answer.get("ok") is not True:
-        raise TensError(str(answer.get("error", "the session refused the request")))
+        raise refused(str(answer.get("error", "the session refused the request")))
     return answer
 
 
@@ -56,14 +61,14 @@ def status_lines(status: dict[str, Any]) -> list[str]:
     lines = [
         f"{label} {status.get('session_id')} (profile {status.get('profile')}): {state}",
         f"{output}; phase {phase}; elapsed {mmss(int(status.get('elapsed_ms') or 0))}, "
-        f"remaining {mmss(int(status.get('remaining_ms') or 0))}",
+        f"remaining {mmss_left(int(status.get('remaining_ms') or 0))}",
     ]
     for c in status.get("channels", []):
         faults = ", ".join(c.get("faults") or []) or "none"
         paused = ", paused" if c.get("paused") else ""
         lines.append(
             f"channel {c['channel']}: setpoint {ma(c['setpoint_ua'])} mA, delivered "
-            f"{ma(c['delivered_ua'])} mA, target {ma(c['target_ua'])} mA of "
+            f"{ma(c['delivered_ua'])} mA, target {target_text(c.get('target_ua'))} of "
             f"{ma(c['ceiling_ua'])} mA ceiling, lead {c['lead'] or '-'}{paused}; faults {faults}"
         )
     battery = status.get("battery_pct")
@@ -160,6 +165,29 @@ def parse_change(change: str) -> dict[str, int]:
     )
 
 
+def _check_channel(
+    channel: int, change: str, fields: dict[str, int], status: dict[str, Any]
+) -> None:
+    """Refuse, before asking the session, a channel it does not have and a level above
+    that channel's ceiling (both typed by the user: exit 2, told in mA). The session
+    checks again when it applies the change: this is for the message, not the limit."""
+    channels = {c.get("channel"): c for c in status.get("channels", [])}
+    if channel not in channels:
+        numbers = ", ".join(str(n) for n in channels)
+        raise UserInputError(
+            f"--channel {channel}: the running session has no channel {channel} "
+            f"(channels: {numbers})",
+            hint=f"for example: tens adjust --channel {next(iter(channels), 1)} +1",
+        )
+    ceiling = channels[channel].get("ceiling_ua")
+    wanted = fields.get("set_ua")
+    if isinstance(wanted, int) and isinstance(ceiling, int) and wanted > ceiling:
+        raise UserInputError(
+            f"{change[:20]}: " + over_ceiling(wanted, ceiling, f"channel {channel}"),
+            hint=f"the highest this session allows on channel {channel} is {ma(ceiling)} mA",
+        )
+
+
 @click.command("adjust", context_settings={"ignore_unknown_options": True})
 @click.option("--channel", "-c", type=int, default=1, show_default=True, help="Channel number.")
 @click.argument("change", metavar="+1|-1|=MA")
@@ -177,7 +205,8 @@ def adjust(channel: int, change: str) -> None:
       tens adjust --channel 2 =12.5
     """
     fields = parse_change(change)
-    answer = _ask({"cmd": "adjust", "channel": channel, **fields})
+    _check_channel(channel, change, fields, _ask({"cmd": "status"})["status"])
+    answer = _ask({"cmd": "adjust", "channel": channel, **fields}, refused=UserInputError)
     target = answer.get("target_ua")
     if answer.get("accepted") is not True:
         raise UserInputError(

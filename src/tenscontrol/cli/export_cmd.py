@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 
 import click
@@ -19,10 +18,11 @@ import click
 from tenscontrol.cli.exits import report_errors, warn
 from tenscontrol.cli.text import local_time
 from tenscontrol.errors import UserInputError
+from tenscontrol.files import FileRefused, is_stdout
+from tenscontrol.files import output as output_file
 from tenscontrol.records import index
 from tenscontrol.records.logreader import read_log
 from tenscontrol.records.lookup import log_paths, sync_index
-from tenscontrol.records.paths import open_private
 
 
 def csv_text() -> str:
@@ -55,20 +55,18 @@ def jsonl_text() -> str:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Replace ``path``'s content with ``text``; the file ends up mode 0600."""
+    """Replace ``path`` with a new 0600 file holding ``text`` (see :mod:`tenscontrol.files`:
+    never through a link, never into a device or pipe, never torn)."""
     try:
-        fd = open_private(path)
+        with output_file(path) as stream:
+            stream.write(text)
+    except FileRefused as refused:
+        hint = refused.hint or "choose another --output file"
+        raise FileRefused(refused.path, refused.why, hint=hint) from None
     except OSError as error:
         raise UserInputError(
-            f"{path}: cannot write: {error.strerror}", hint="choose another --output file"
+            f"{path}: cannot write: {error.strerror or error}", hint="choose another --output file"
         ) from None
-    try:
-        os.ftruncate(fd, 0)
-        data = text.encode("utf-8")
-        while data:
-            data = data[os.write(fd, data) :]
-    finally:
-        os.close(fd)
 
 
 @click.command("export")
@@ -82,9 +80,9 @@ def write_private(path: Path, text: str) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=None,
-    help="Write to this file (mode 0600) instead of standard output.",
+    help="Write to this file (a new file, mode 0600; '-': standard output).",
 )
 @report_errors
 def export(fmt: str, output: Path | None) -> None:
@@ -96,7 +94,7 @@ def export(fmt: str, output: Path | None) -> None:
       tens export --format jsonl | gzip > sessions.jsonl.gz
     """
     text = csv_text() if fmt == "csv" else jsonl_text()
-    if output is None:
+    if output is None or is_stdout(output):
         click.echo(text, nl=False)
         return
     write_private(output, text)

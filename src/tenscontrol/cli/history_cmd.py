@@ -14,9 +14,9 @@ import click
 
 from tenscontrol.cli.exits import report_errors, warn
 from tenscontrol.cli.table import print_table
-from tenscontrol.cli.text import clock_text, local_time
-from tenscontrol.profiles.units import fmt_number
+from tenscontrol.cli.text import clock_text, local_time, ma
 from tenscontrol.records.index import IndexRow
+from tenscontrol.records.logreader import reason_text
 from tenscontrol.records.lookup import sync_index
 
 
@@ -97,8 +97,8 @@ def history(as_json: bool) -> None:
             r.profile,
             "simulated" if r.simulated else "real",
             clock_text(r.duration_ms),
-            r.reason,
-            fmt_number(r.max_ua, 1000),
+            reason_text(r.reason),
+            ma(r.max_ua),  # one decimal, as everywhere mA is shown
             _pain(r),
             r.id,
         ]

@@ -7,6 +7,7 @@ A thin layer over :mod:`tenscontrol.profiles`; every error is a :class:`TensErro
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import asdict
 from fractions import Fraction
 from pathlib import Path
@@ -19,7 +20,7 @@ from tenscontrol.cli.table import print_table
 from tenscontrol.errors import DoseRefused, ProfileError, UserInputError
 from tenscontrol.profiles.chart import render_png, render_text
 from tenscontrol.profiles.dose import LIMITS, DoseReport, DoseRow, Verdict, check_profile
-from tenscontrol.profiles.loader import discover, load_file, resolve
+from tenscontrol.profiles.loader import SUFFIX, discover, load_file, resolve, user_dir
 from tenscontrol.profiles.model import Phase, Profile
 from tenscontrol.profiles.schema import ProfileFile
 from tenscontrol.profiles.units import MA_TO_UA, exact_scale, fmt_number
@@ -27,6 +28,40 @@ from tenscontrol.profiles.units import MA_TO_UA, exact_scale, fmt_number
 
 def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
+
+
+#: What an entry of the profiles folder is when it is not a regular file.
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def skipped_entries(folder: Path) -> list[str]:
+    """Why each ``*.toml`` entry of the user's profiles ``folder`` that is not a regular
+    file is left out of the list (a folder, a named pipe, a device, a broken link), one
+    line each; nothing is opened (a named pipe would block)."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []  # no folder (yet): nothing skipped
+    lines = []
+    for path in entries:
+        if not path.name.endswith(SUFFIX):
+            continue
+        try:
+            mode = path.stat().st_mode
+        except OSError as error:
+            why = "a broken symbolic link" if path.is_symlink() else f"{error.strerror}"
+        else:
+            if stat.S_ISREG(mode):
+                continue
+            why = next((kind for test, kind in _KINDS if test(mode)), "not a file")
+        lines.append(f"skipped {path}: {why}, not a regular file")
+    return lines
 
 
 @click.group()
@@ -51,6 +86,8 @@ def list_cmd(as_json: bool) -> None:
       tens profile list --json
     """
     items: list[dict[str, Any]] = []
+    for line in skipped_entries(user_dir()):
+        _warn(line)
     for entry in discover(warn=_warn):
         item: dict[str, Any] = {
             "name": entry.name,
@@ -207,6 +244,10 @@ def _intensity_ua(value: float | None) -> int | None:
     if value is None:
         return None
     scaled = exact_scale(value, MA_TO_UA)
+    if scaled is None and 0 < value < 0.001:
+        raise UserInputError(
+            f"--intensity {value:g}: {value:g} mA is below the smallest step of 0.001 mA (1 uA)"
+        )
     if scaled is None or scaled < 0:
         raise UserInputError(
             f"--intensity must be a number of mA >= 0 with at most 3 decimals (got {value})"

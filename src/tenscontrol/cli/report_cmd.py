@@ -17,14 +17,15 @@ from typing import Any
 
 import click
 
-from tenscontrol.cli.exits import report_errors, warn
+from tenscontrol.cli.exits import report_errors, say, warn
 from tenscontrol.cli.text import clock_text, local_time
 from tenscontrol.errors import UserInputError
+from tenscontrol.files import is_stdout
+from tenscontrol.files import output as output_file
 from tenscontrol.profiles.units import fmt_number
 from tenscontrol.records.contents import Mark, Sample, channels_of, marks, samples
-from tenscontrol.records.logreader import SessionRecord
+from tenscontrol.records.logreader import SessionRecord, reason_text
 from tenscontrol.records.lookup import load
-from tenscontrol.records.paths import FILE_MODE
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 DEFAULT_COLUMNS = 60
@@ -95,7 +96,11 @@ def report_data(record: SessionRecord) -> dict[str, Any]:
         )
     return {
         "session_id": record.session_id,
-        "profile": record.header.get("profile", {}).get("name"),
+        "profile": record.profile_label,
+        "profile_name": record.profile_name,
+        "profile_builtin": bool(record.profile.get("builtin")),
+        "profile_path": record.profile.get("path"),
+        "profile_sha256": record.profile_sha256,
         "device": _device(record),
         "simulated": bool(record.header.get("simulated")),
         "started_ms": round(float(record.header.get("started_wall", 0)) * 1_000),
@@ -118,13 +123,15 @@ def _print_text(record: SessionRecord, columns: int) -> None:
     label = "SIMULATED " if dev["simulated"] else ""
     click.echo(f"Session {data['session_id']}" + (" (SIMULATED)" if dev["simulated"] else ""))
     click.echo(f"  profile:  {data['profile']}")
+    if data["profile_sha256"] and not data["profile_builtin"]:  # a user file: which content
+        click.echo(f"  sha256:   {data['profile_sha256']}")
     click.echo(
         f"  device:   {label}{dev['model']} (serial {dev['serial_number']},"
         f" firmware {dev['firmware']})"
     )
     click.echo(f"  started:  {data['start_local']}")
     click.echo(f"  duration: {clock_text(record.duration_ms)}")
-    ended = record.reason + (
+    ended = reason_text(record.reason) + (
         " (no summary line: the log stops here)" if record.summary is None else ""
     )
     click.echo(f"  ended:    {ended}\n")
@@ -164,7 +171,8 @@ def _pyplot() -> Any:
 
 def render_png(record: SessionRecord, path: Path) -> None:
     """Save setpoint and delivered current (mA) per channel against minutes, with event
-    markers, as a PNG (mode 0600). Needs the optional ``plot`` extra (matplotlib)."""
+    markers, as a PNG (a new file, mode 0600; ``-``: standard output). Needs the optional
+    ``plot`` extra (matplotlib)."""
     plt = _pyplot()
     chans = channels_of(record)
     fig, axes = plt.subplots(len(chans), 1, figsize=(10, 2.6 * len(chans)), squeeze=False)
@@ -173,7 +181,9 @@ def render_png(record: SessionRecord, path: Path) -> None:
         ax = axes[row][0]
         pts = samples(record, ch)
         t_min = [s.t_ms / 60_000 for s in pts]
-        ax.step(t_min, [s.setpoint_ua / 1_000 for s in pts], where="post", label="setpoint")
+        # both series drawn alike (each sample's two values were measured together): a step
+        # for one and a line for the other would cross between samples where they do not
+        ax.plot(t_min, [s.setpoint_ua / 1_000 for s in pts], label="setpoint")
         ax.plot(t_min, [s.delivered_ua / 1_000 for s in pts], label="delivered")
         for mark in events:
             if mark.channel in (None, ch) and mark.kind not in ("command", "end"):
@@ -193,10 +203,10 @@ def render_png(record: SessionRecord, path: Path) -> None:
     axes[0][0].set_title(f"{record.session_id}{sim}: {record.reason}")
     fig.tight_layout()
     try:
-        fig.savefig(path, dpi=100)
-        path.chmod(FILE_MODE)  # a treatment record, like the logs
+        with output_file(path, binary=True) as stream:  # a new 0600 file: a treatment record
+            fig.savefig(stream, dpi=100, format="png")
     except OSError as error:
-        raise UserInputError(f"{path}: cannot write: {error.strerror}") from None
+        raise UserInputError(f"{path}: cannot write: {error.strerror or error}") from None
     finally:
         plt.close(fig)
 
@@ -206,9 +216,9 @@ def render_png(record: SessionRecord, path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (ms, uA).")
 @click.option(
     "--png",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=None,
-    help="Also save a chart as PNG (needs the plot extra).",
+    help="Also save a chart as PNG, mode 0600 ('-': standard output; needs the plot extra).",
 )
 @report_errors
 def report(session: str, as_json: bool, png: Path | None) -> None:
@@ -222,12 +232,13 @@ def report(session: str, as_json: bool, png: Path | None) -> None:
       tens report 20270115T08 --png session.png
     """
     record = load(session, warn=warn)
-    if png is not None:
-        _pyplot()  # fail before printing anything when matplotlib is missing
+    if png is not None and is_stdout(png):
+        render_png(record, png)  # the PNG is the output: no text around it
+        return
+    if png is not None:  # first: a reader that stops early (`| head`) must not cost the file
+        render_png(record, png)
+        say(f"saved {png}")
     if as_json:
         click.echo(json.dumps(report_data(record), indent=2))
     else:
         _print_text(record, _columns())
-    if png is not None:
-        render_png(record, png)
-        click.echo(f"saved {png}", err=as_json)

@@ -29,6 +29,7 @@ from tenscontrol.device.state import DeviceInfo
 from tenscontrol.errors import DoseRefused, LimitViolation, UserInputError
 from tenscontrol.profiles.dose import Verdict, check_profile
 from tenscontrol.profiles.model import Phase, Profile
+from tenscontrol.profiles.units import fmt_number
 from tenscontrol.protocol import ChannelCapabilities, Pattern, Setpoint, Waveform
 from tenscontrol.session.config import UserCaps
 
@@ -226,7 +227,8 @@ def _ceiling_under(
     binding = [name for name, value in links if value == ceiling][-1]
     if target_ua is not None and not 0 <= target_ua <= ceiling:
         raise UserInputError(
-            f"channel {channel}: intensity {target_ua} uA is above the {binding} of {ceiling} uA",
+            f"channel {channel}: intensity {fmt_number(target_ua, 1_000)} mA is above the "
+            f"{binding} of {fmt_number(ceiling, 1_000)} mA",
             hint="ask for less, or change that limit",
         )
     return ceiling, binding
@@ -244,7 +246,8 @@ def _recheck_dose(profile: Profile, ceilings_ua: dict[int, int]) -> None:
         row = refused[0]
         where = f"{profile.path}: " if profile.path is not None else f"profile {profile.name}: "
         raise DoseRefused(
-            f"{where}dose check at the channel's ceiling ({ceilings_ua[row.channel]} uA):"
+            f"{where}dose check at the channel's ceiling "
+            f"({fmt_number(ceilings_ua[row.channel], 1_000)} mA):"
             f" channel {row.channel}, phase {row.phase + 1}:"
             f" {row.limit.label} {row.shown} {row.limit.unit} ({row.limit.describe()})",
             hint="lower ceiling_ma, or use larger pads (pad_area_cm2)",

@@ -34,6 +34,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from tenscontrol import hard_limits as hl
+from tenscontrol.profiles.units import fmt_number
 from tenscontrol.session.events import EventKind
 from tenscontrol.session.inbox import CommandKind
 
@@ -118,7 +119,7 @@ class ChannelRamp:
             return f"at most {hl.MAX_USER_UP_STEPS_PER_S} steps up per second"
         new = (self.target_ua or 0) + hl.MAX_USER_STEP_UA
         if new > self.ceiling_ua:
-            return f"at the ceiling ({self.ceiling_ua} uA)"
+            return f"at the ceiling of {fmt_number(self.ceiling_ua, 1_000)} mA"
         self._ups.append(now_ms)
         self._raise_to(now_ms, new)
         return None
@@ -132,7 +133,10 @@ class ChannelRamp:
     def set_to(self, now_ms: int, target_ua: int) -> str | None:
         """Set the target to ``target_ua``: lower at once, higher through the ramp."""
         if not 0 <= target_ua <= self.ceiling_ua:
-            return f"{target_ua} uA is outside 0-{self.ceiling_ua} uA"
+            return (
+                f"{fmt_number(target_ua, 1_000)} mA is outside 0 to the ceiling of "
+                f"{fmt_number(self.ceiling_ua, 1_000)} mA of channel {self.channel}"
+            )
         if target_ua > 0 and self.lead_off:
             return "the lead is off; reattach the pad first"
         self.set_level_now(now_ms)

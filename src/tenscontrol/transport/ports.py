@@ -2,20 +2,30 @@
 
 Every port goes through :func:`open_port`, which builds it with
 ``serial.serial_for_url(url, exclusive=True, do_not_open=True)`` and turns pyserial's
-errors into :class:`~tenscontrol.errors.PortError` with a hint a person can act on.
+errors into one line naming the port and what is wrong, with a hint a person can act on:
+:class:`~tenscontrol.errors.PortError` (exit 3) for a port that is there but cannot be
+used now (not found, permission, busy, gone), :class:`~tenscontrol.errors.UserInputError`
+(exit 2) for a name that is not a serial port at all (a regular file, a FIFO, a folder,
+``/dev/null``). A path that exists but is not a character device is refused before it is
+opened (opening a FIFO or a file is not harmless); pyserial's own text (``Could not
+configure port: (25, 'Inappropriate ioctl for device')``) never reaches the user.
 """
 
 from __future__ import annotations
 
 import errno
+import os
+import re
+import stat
 import sys
 import threading
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import serial
 
-from tenscontrol.errors import PortError, UserInputError
+from tenscontrol.errors import PortError, TensError, UserInputError
 from tenscontrol.loopback import is_loopback
 from tenscontrol.protocol.constants import BAUDRATE
 
@@ -37,6 +47,37 @@ _SIM_HANDLER_PACKAGE = "tenscontrol.sim"
 _registration_lock = threading.Lock()
 _NETWORK_SCHEMES = frozenset({"socket", "rfc2217"})
 _KNOWN_SCHEMES = frozenset({"sim", "socket", "rfc2217", "loop", "spy", "hwgrep", "alt"})
+#: What a path is when it is not a character device (a serial port always is one).
+_NOT_A_DEVICE = (
+    (stat.S_ISREG, "a regular file"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISBLK, "a block device (a disk)"),
+)
+_NOT_A_PORT_HINT = "name the device's serial port (e.g. /dev/ttyACM0); `tens devices` lists them"
+#: errno -> (what is wrong, hint, error class) for the cases a person can act on.
+_ERRNO_TEXT: dict[int, tuple[str, str | None, type[TensError]]] = {
+    errno.ENOTTY: ("not a serial port (inappropriate ioctl)", _NOT_A_PORT_HINT, UserInputError),
+    errno.EISDIR: ("not a serial port (a folder)", _NOT_A_PORT_HINT, UserInputError),
+    errno.ELOOP: ("too many levels of symbolic links", None, UserInputError),
+    errno.ENXIO: (
+        "no device behind this port (unplugged?)",
+        "plug the device in again; `tens devices` lists the ports it sees",
+        PortError,
+    ),
+    errno.ENODEV: (
+        "no device behind this port (unplugged?)",
+        "plug the device in again; `tens devices` lists the ports it sees",
+        PortError,
+    ),
+    errno.EIO: ("input/output error (unplugged?)", "plug the device in again", PortError),
+    errno.ETIMEDOUT: ("no answer (timed out)", "is the address right and reachable?", PortError),
+    errno.EHOSTUNREACH: ("host unreachable", None, PortError),
+    errno.ENETUNREACH: ("network unreachable", None, PortError),
+}
+#: pyserial's ways of writing an errno into its text: ``[Errno 21] ...``, ``(25, '...')``.
+_ERRNO_IN_TEXT = re.compile(r"\[Errno (\d+)\]|\((\d+), '")
 
 
 class Port(Protocol):
@@ -114,6 +155,7 @@ def open_port(url: str, *, allow_remote: bool = False, timeout_s: float = 0.02) 
     not found, permission denied and busy, and :class:`UserInputError` for a refused name.
     """
     check_port_name(url, allow_remote=allow_remote)
+    check_is_device(url)
     register_simulator()
     try:
         port = serial.serial_for_url(
@@ -129,8 +171,44 @@ def open_port(url: str, *, allow_remote: bool = False, timeout_s: float = 0.02) 
     return port_
 
 
-def _friendly(url: str, error: BaseException) -> PortError:
-    code = getattr(error, "errno", None)
+def check_is_device(url: str) -> None:
+    """Refuse, without opening it, a path that exists but is not a character device.
+
+    A path that does not exist (or cannot be looked at) is left to the open, which says
+    so; symbolic links are followed (``/dev/serial/by-id/...`` are links to the device).
+    """
+    if "://" in url:
+        return
+    try:
+        mode = Path(url).stat().st_mode
+    except (OSError, ValueError):
+        return
+    for test, what in _NOT_A_DEVICE:
+        if test(mode):
+            raise UserInputError(f"{url}: not a serial port ({what})", hint=_NOT_A_PORT_HINT)
+
+
+def error_number(error: BaseException) -> int | None:
+    """The errno behind a port error: its own, its cause's (pyserial wraps OSError and
+    termios.error), or the one pyserial wrote into its text."""
+    seen: BaseException | None = error
+    while seen is not None:
+        code = getattr(seen, "errno", None)
+        if isinstance(code, int):
+            return code
+        args = getattr(seen, "args", ())
+        if isinstance(seen, _TERMIOS_ERRORS) and args and isinstance(args[0], int):
+            return int(args[0])
+        seen = seen.__cause__ or seen.__context__
+    match = _ERRNO_IN_TEXT.search(str(error))
+    if match is None:
+        return None
+    return int(match.group(1) or match.group(2))
+
+
+def _friendly(url: str, error: BaseException) -> TensError:
+    """One line naming the port and what is wrong (never pyserial's raw text)."""
+    code = error_number(error)
     text = str(error)
     if code == errno.ENOENT or "No such file" in text:
         return PortError(
@@ -153,4 +231,17 @@ def _friendly(url: str, error: BaseException) -> PortError:
         return PortError(
             f"nothing is listening at {url}", hint="start it first: tens simulate --tcp HOST:PORT"
         )
-    return PortError(f"cannot open port {url}: {text}")
+    known = None if code is None else _ERRNO_TEXT.get(code)
+    if known is not None:
+        what, advice, kind = known
+        return kind(f"{url}: {what}", hint=advice)
+    if code is not None:
+        return PortError(f"{url}: cannot open: {os.strerror(code)}")
+    return PortError(f"{url}: cannot open: {_plain(text, url)}")
+
+
+def _plain(text: str, url: str) -> str:
+    """pyserial's text without its prefixes (``[Errno N]``, ``could not open port X:``)."""
+    text = _ERRNO_IN_TEXT.sub("", text)
+    text = re.sub(rf"(?i)could not (open|configure) port( {re.escape(url)})?:?", "", text)
+    return " ".join(text.split()).strip(" :") or "unknown error"

@@ -1,14 +1,18 @@
 """What ``tens start`` prints while a session runs: plain lines, or JSON lines.
 
-Plain (``PlainFormat``): one line per change (phase, output on/off, target, lead, pause,
-fault) or every 5 s of session time, each beginning with ``SIMULATED`` on a simulated
-device. JSON (``--json``): one object per line; ``{"event": "status", ...}`` at least once
-a second (real time) and once per second of session time when the machine keeps up, plus
+Plain: one line per change (phase, output on/off, target, lead, pause, fault) or after 5 s
+of session time without one, each beginning with ``SIMULATED`` on a simulated device.
+JSON (``--json``): one object per line; ``{"event": "status", ...}`` once per second of
+session time, and at least once a second of real time (if the session runs late), plus
 ``start``, ``adjust``, ``lead``, ``fault``, ``warning``, ``stop`` and a final ``end``;
-every object has ``"simulated"``.
+every object has ``"simulated"``. Under ``--speed X`` the cadence stays in session time
+(at ``--speed 60``: a JSON status 60 times and a plain line 12 times a real second), so a
+fast-forwarded session prints what the same session would print in real time.
 
 Events arrive in the engine's thread (subscriber); statuses come from a small thread that
-polls :meth:`SessionEngine.snapshot`. Every line goes through one
+looks at :meth:`SessionEngine.snapshot` when the next status is due: it sleeps (real time)
+the due session time divided by the speed, at most :data:`POLL_S`, so changes are seen
+within 50 ms and a due status is never one poll late. Every line goes through one
 :class:`~tenscontrol.cli.start.streams.LineWriter`, so neither thread ever waits for the
 terminal or the pipe (a paused or vanished reader cannot hold the engine up), and the
 lines keep their order.
@@ -19,19 +23,24 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tenscontrol.cli.start.streams import LineWriter
-from tenscontrol.cli.text import ma, mmss
+from tenscontrol.cli.text import ma, mmss, mmss_left
 from tenscontrol.session import Event, SessionEngine, SessionResult, Snapshot
 from tenscontrol.session.events import SessionState
 
+#: Longest sleep of the status thread, real seconds (how late a change may be seen).
 POLL_S = 0.05
+#: Shortest sleep of the status thread, real seconds (fast-forward: 1 s at --speed 1000).
+MIN_WAIT_S = 0.001
+#: A JSON status after this much session time, ms ...
 JSON_STATUS_MS = 1_000
+#: ... or this much real time, seconds, whichever comes first.
+JSON_STATUS_REAL_S = 1.0
+#: A plain line after this much session time without one, ms.
 PLAIN_STATUS_MS = 5_000
-#: Periodic plain lines at most this often in real time (fast-forward).
-PLAIN_MIN_GAP_S = 0.25
 _EVENT_KINDS = {
     "start": "start",
     "command": "adjust",
@@ -66,7 +75,7 @@ def status_line(snap: Snapshot) -> str:
     """A snapshot as one plain line (without the SIMULATED prefix)."""
     phase = "-" if snap.phase_index is None else f"{snap.phase_index + 1} {snap.phase_label}"
     parts = [
-        f"{mmss(snap.elapsed_ms)} elapsed, {mmss(snap.remaining_ms)} left",
+        f"{mmss(snap.elapsed_ms)} elapsed, {mmss_left(snap.remaining_ms)} left",
         f"phase {phase}",
         "STIMULATING" if snap.stimulating else "OUTPUT OFF",
     ]
@@ -126,16 +135,27 @@ class SessionPrinter:
     """Prints one session's progress; :meth:`attach` before ``run``, :meth:`close` after."""
 
     def __init__(
-        self, engine: SessionEngine, out: LineWriter, *, as_json: bool, simulated: bool
+        self,
+        engine: SessionEngine,
+        out: LineWriter,
+        *,
+        as_json: bool,
+        simulated: bool,
+        speed: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``speed``: session seconds per real second (``--speed``, 1 in real time);
+        ``monotonic``: the real clock, seconds (injected by tests)."""
         self.engine = engine
         self.out = out
         self.as_json = as_json
         self.simulated = simulated
+        self.speed = max(1.0, speed)
+        self._monotonic = monotonic
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="tens-print", daemon=True)
         self._last_key: tuple[object, ...] | None = None
-        self._last_ms = -1_000_000
+        self._last_ms: int | None = None
         self._last_real = 0.0
         self._stopped = False
 
@@ -194,23 +214,42 @@ class SessionPrinter:
         self.line(f"{mmss(event.t_ms)} {plain_event(event)}")
 
     def _poll(self) -> None:
-        while not self._done.wait(POLL_S):
-            self.maybe_status(self.engine.snapshot())
+        wait = MIN_WAIT_S  # the first status as soon as the session runs
+        while not self._done.wait(wait):
+            snap = self.engine.snapshot()
+            self.maybe_status(snap)
+            wait = self.wait_s(snap)
+
+    def wait_s(self, snap: Snapshot) -> float:
+        """Real seconds to sleep before looking again: until the next status is due in
+        session time (at this speed) or, for JSON, in real time; within
+        [:data:`MIN_WAIT_S`, :data:`POLL_S`]."""
+        if self._last_ms is None:
+            return MIN_WAIT_S
+        period = JSON_STATUS_MS if self.as_json else PLAIN_STATUS_MS
+        wait = (self._last_ms + period - snap.elapsed_ms) / 1_000 / self.speed
+        if self.as_json:
+            wait = min(wait, self._last_real + JSON_STATUS_REAL_S - self._monotonic())
+        return min(POLL_S, max(MIN_WAIT_S, wait))
 
     def maybe_status(self, snap: Snapshot) -> None:
-        """Print a status when due (JSON: each second; plain: on change or each 5 s)."""
+        """Print a status when due (JSON: each second of session time, or of real time if
+        that comes first; plain: on a change, or 5 s of session time after the last)."""
         if snap.state != SessionState.RUNNING or self._stopped:
             return
-        now = time.monotonic()
+        now = self._monotonic()
+        last = self._last_ms
         if self.as_json:
-            if snap.elapsed_ms - self._last_ms >= JSON_STATUS_MS or now - self._last_real >= 1:
+            if (
+                last is None
+                or snap.elapsed_ms - last >= JSON_STATUS_MS
+                or now - self._last_real >= JSON_STATUS_REAL_S
+            ):
                 self._last_ms, self._last_real = snap.elapsed_ms, now
                 self.record(status_record(snap), droppable=True)
             return
         key = _change_key(snap)
-        periodic = snap.elapsed_ms - self._last_ms >= PLAIN_STATUS_MS and (
-            now - self._last_real >= PLAIN_MIN_GAP_S
-        )
+        periodic = last is None or snap.elapsed_ms - last >= PLAIN_STATUS_MS
         changed = key != self._last_key
         if changed or periodic:
             self._last_key, self._last_ms, self._last_real = key, snap.elapsed_ms, now

@@ -16,13 +16,14 @@ import sys
 import click
 
 from tenscontrol import hard_limits as hl
-from tenscontrol.cli.text import parse_ma
+from tenscontrol.cli.text import over_ceiling, parse_ma
 from tenscontrol.errors import UserInputError
 from tenscontrol.profiles.model import Profile
-from tenscontrol.profiles.units import MA_TO_UA, fmt_number
+from tenscontrol.profiles.units import fmt_number
 
 _CH_MA = re.compile(r"^(\d{1,2})=(.+)$")
-_DURATION = re.compile(r"^(?:(\d{1,4})h)?(?:(\d{1,5})m)?(?:(\d{1,6})s)?$")
+#: Any number of digits a person might type (the length is checked after, with the maximum).
+_DURATION = re.compile(r"^(?:(\d{1,15})h)?(?:(\d{1,15})m)?(?:(\d{1,15})s)?$")
 #: Largest fast-forward factor of a simulated session.
 MAX_SPEED = 1_000
 
@@ -31,15 +32,18 @@ def parse_intensities(values: tuple[str, ...], profile: Profile) -> dict[int, in
     """``--intensity`` values -> channel -> uA, checked against each channel's ceiling.
 
     A bare ``MA`` applies to every channel of the profile; ``CH=MA`` to one. A channel
-    not named starts at 0 (None: waits until raised).
+    not named starts at 0 (None: waits until raised). A channel given twice (``20`` and
+    ``30``, or ``20`` and ``1=18``) is refused: silently taking the last one could start
+    a person at a level they did not mean.
     """
     numbers = [c.number for c in profile.channels]
     out: dict[int, int | None] = dict.fromkeys(numbers)
+    given: dict[int, str] = {}
     for value in values:
         match = _CH_MA.match(value)
         targets: list[int]
         if match is None:
-            ua = parse_ma(value, "--intensity")
+            ua = parse_ma(value, f"--intensity {value[:20]}")
             targets = numbers
         else:
             number = int(match.group(1))
@@ -48,25 +52,33 @@ def parse_intensities(values: tuple[str, ...], profile: Profile) -> dict[int, in
                     f"--intensity {value}: profile {profile.name} has no channel {number} "
                     f"(channels: {', '.join(map(str, numbers))})"
                 )
-            ua = parse_ma(match.group(2), f"--intensity {value}")
+            ua = parse_ma(match.group(2), f"--intensity {value[:20]}")
             targets = [number]
         for n in targets:
+            if n in given:
+                raise UserInputError(
+                    f"--intensity {value[:20]}: channel {n} is already set by --intensity "
+                    f"{given[n]}",
+                    hint="give each channel one --intensity (MA for all, or CH=MA)",
+                )
+            given[n] = value[:20]
             out[n] = ua
     for channel in profile.channels:
         ua_or_none = out[channel.number]
         ceiling = min(channel.ceiling_ua, hl.MAX_AMPLITUDE_UA)
         if ua_or_none is not None and ua_or_none > ceiling:
             raise UserInputError(
-                f"intensity {fmt_number(ua_or_none, MA_TO_UA)} mA on channel {channel.number} "
-                f"is above the ceiling of {fmt_number(ceiling, MA_TO_UA)} mA of profile "
-                f"{profile.name}",
+                f"--intensity {given[channel.number]}: "
+                + over_ceiling(ua_or_none, ceiling, f"channel {channel.number} of {profile.name}"),
                 hint="start lower; you can raise it during the session",
             )
     return out
 
 
 def parse_duration(text: str | None, profile: Profile) -> int | None:
-    """``20m``, ``90s``, ``1h``, ``1h30m`` -> ms; None keeps the profile's duration."""
+    """``20m``, ``90s``, ``1h``, ``1h30m`` -> ms; None keeps the profile's duration.
+
+    A well-formed length that is too long (``99999h``) is told so, with the maximum."""
     if text is None:
         return None
     match = _DURATION.match(text.strip().lower())
@@ -77,10 +89,14 @@ def parse_duration(text: str | None, profile: Profile) -> int | None:
     hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     ms = ((hours * 60 + minutes) * 60 + seconds) * 1_000
     limit = min(profile.duration_ms, hl.MAX_SESSION_S * 1_000)
-    if not 0 < ms <= limit:
+    maximum = f"{fmt_number(limit, 60_000)} min"
+    if ms <= 0:
+        raise UserInputError(f"--duration {text[:20]}: must be more than 0 (at most {maximum})")
+    if ms > limit:
         raise UserInputError(
-            f"--duration {text}: must be more than 0 and at most {fmt_number(limit, 60_000)} "
-            f"min (the maximum of profile {profile.name})"
+            f"--duration {text[:20]}: too long: at most {maximum} (the maximum of profile "
+            f"{profile.name})",
+            hint=f"for example --duration {fmt_number(limit, 60_000)}m",
         )
     return ms
 

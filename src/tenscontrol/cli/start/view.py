@@ -7,6 +7,11 @@ a progress bar, one block per channel (setpoint and delivered mA, a bar of deliv
 current against the channel's ceiling, target, rate, width, lead), the link and battery,
 the last few events, and the key help. Display only: every number shown comes from the
 integer snapshot; nothing here is compared against a limit.
+
+Everything fits :data:`WIDTH` (80) columns, the smallest terminal it is drawn for: the key
+help names only the channels the profile has, a long phase label or title is cut with an
+ellipsis rather than wrapped, and the time left is rounded up so that elapsed plus left is
+the session's length.
 """
 
 from __future__ import annotations
@@ -19,13 +24,22 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from tenscontrol.cli.text import mmss
+from tenscontrol.cli.text import mmss, mmss_left
 from tenscontrol.session import ChannelSnapshot, Snapshot
 from tenscontrol.session.events import SessionState
 
+#: The narrowest terminal the view is laid out for, columns.
+WIDTH = 80
 BAR_WIDTH = 30
-KEY_HELP = "keys: up/down or +/- channel 1   [ / ] channel 2   space pause/resume   q or Esc stop"
+#: The session's progress bar (the time row also holds the phase, elapsed and left).
+TIME_BAR_WIDTH = 24
+#: Room for the phase label in the time row: what the other cells leave of :data:`WIDTH`.
+PHASE_WIDTH = WIDTH - (2 + len("00:00 elapsed") + 2 + TIME_BAR_WIDTH + 2 + len("00:00 left"))
+KEY_HELP = "keys: up/down or +/- ch1   [ / ] ch2   space pause/resume   q or Esc stop"
+KEY_HELP_ONE = "keys: up/down or +/- intensity   space pause/resume   q or Esc stop"
 NO_KEYS_HELP = "keys unavailable (input is not a terminal): Ctrl-C or `tens stop` stops"
+#: Row 2 of a channel whose target is "none" (never raised, or cleared by a lead-off).
+RAISE_NOTE = "raise to start"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +51,13 @@ class ViewInfo:
     phase_count: int
     body_areas: dict[int, str]
     keys: bool = True
+
+    @property
+    def key_help(self) -> str:
+        """The key line: channel 2's keys only on a two-channel profile."""
+        if not self.keys:
+            return NO_KEYS_HELP
+        return KEY_HELP if len(self.body_areas) > 1 else KEY_HELP_ONE
 
 
 def ma_text(ua: int | None) -> str:
@@ -66,11 +87,12 @@ def _time_row(snap: Snapshot, info: ViewInfo) -> Table:
     phase = "-" if snap.phase_index is None else f"{snap.phase_index + 1}/{info.phase_count}"
     label = snap.phase_label or ""
     grid = Table.grid(padding=(0, 2))
+    grid.add_column(max_width=PHASE_WIDTH, no_wrap=True, overflow="ellipsis")
     grid.add_row(
         Text(f"phase {phase} {label}".rstrip()),
         Text(f"{mmss(snap.elapsed_ms)} elapsed"),
-        ProgressBar(total=max(total, 1), completed=snap.elapsed_ms, width=BAR_WIDTH),
-        Text(f"{mmss(snap.remaining_ms)} left"),
+        ProgressBar(total=max(total, 1), completed=snap.elapsed_ms, width=TIME_BAR_WIDTH),
+        Text(f"{mmss_left(snap.remaining_ms)} left"),
     )
     return grid
 
@@ -83,16 +105,29 @@ def _lead_text(channel: ChannelSnapshot) -> Text:
     return Text("lead ?")
 
 
+#: Widths of a channel block's columns (name, set/target, delivered/pulses, bar, ceiling);
+#: row 2 puts the lead, pause and note where the bar and the ceiling are.
+_CHANNEL_COLUMNS = (4, 14, 19, BAR_WIDTH // 2, 16)
+
+
+def _grid(widths: tuple[int, ...]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    for width in widths:
+        grid.add_column(width=width, no_wrap=True, overflow="ellipsis")
+    return grid
+
+
 def _channel_block(c: ChannelSnapshot, area: str) -> RenderableType:
     rate = "-" if c.rate_mhz is None else f"{c.rate_mhz / 1_000:g} Hz"
     width = "-" if c.phase_width_us is None else f"{c.phase_width_us} us"
-    target = "-" if c.target_ua is None else ma_text(c.target_ua).strip()
+    # No target: the channel waits at 0 until raised (never set, or cleared by a lead-off);
+    # once the lead is back, say how to go on. While the lead is off, the lead says it.
+    target = ma_text(c.target_ua if c.target_ua is not None else 0).strip()
+    waiting = c.target_ua is None and c.lead != "off"
+    note = Text(f"  {RAISE_NOTE}") if waiting else Text("")
     state = Text("  PAUSED", "bold") if c.paused else Text("")
-    faults = Text(f"  fault: {', '.join(c.faults)}", "bold red") if c.faults else Text("")
-    grid = Table.grid(padding=(0, 2))
-    for min_width in (4, 14, 20, BAR_WIDTH // 2, 16):
-        grid.add_column(min_width=min_width, no_wrap=True)
-    grid.add_row(
+    top = _grid(_CHANNEL_COLUMNS)
+    top.add_row(
         Text(f"ch{c.channel}", "bold"),
         Text(f"set {ma_text(c.setpoint_ua)}"),
         Text(f"delivered {ma_text(c.delivered_ua)}"),
@@ -103,14 +138,19 @@ def _channel_block(c: ChannelSnapshot, area: str) -> RenderableType:
         ),
         Text(f"ceiling {ma_text(c.ceiling_ua).strip()}"),
     )
-    grid.add_row(
+    rest = WIDTH - sum(_CHANNEL_COLUMNS[:3]) - 2 * 3
+    second = _grid((*_CHANNEL_COLUMNS[:3], rest))
+    second.add_row(
         Text(""),
         Text(f"target {target}"),
         Text(f"{rate}, {width}"),
-        Text.assemble(_lead_text(c), state, faults),
+        Text.assemble(_lead_text(c), state, note),
     )
     title = Text(f"channel {c.channel}: {area}", "bold", no_wrap=True, overflow="ellipsis")
-    return Group(title, grid)
+    if not c.faults:
+        return Group(title, top, second)
+    faults = Text(f"      fault: {', '.join(c.faults)}", "bold red")  # own line: never cut
+    return Group(title, top, second, faults)
 
 
 def _channel_rows(snap: Snapshot, info: ViewInfo) -> RenderableType:
@@ -129,7 +169,7 @@ def _status_row(snap: Snapshot) -> Text:
 
 def render(snap: Snapshot, info: ViewInfo, recent: Sequence[str] = ()) -> RenderableType:
     """The whole live view for ``snap``; ``recent``: the last few event lines, oldest first."""
-    header = Text(f"{info.profile}: {info.title}", "bold")
+    header = Text(f"{info.profile}: {info.title}", "bold", no_wrap=True, overflow="ellipsis")
     parts: list[RenderableType] = [
         _indicator(snap),
         header,
@@ -140,5 +180,5 @@ def render(snap: Snapshot, info: ViewInfo, recent: Sequence[str] = ()) -> Render
         _status_row(snap),
     ]
     parts.extend(Text(line, "dim") for line in recent)
-    parts.append(Text(KEY_HELP if info.keys else NO_KEYS_HELP, "dim"))
+    parts.append(Text(info.key_help, "dim"))
     return Group(*parts)
