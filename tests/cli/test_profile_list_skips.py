@@ -34,7 +34,7 @@ def test_each_skipped_entry_is_one_warning_naming_it_and_why(tmp_path: Path) -> 
     assert warnings == [
         f"warning: skipped {folder / 'dangling.toml'}: a broken symbolic link, not a regular file",
         f"warning: skipped {folder / 'folder.toml'}: a folder, not a regular file",
-        f"warning: skipped {folder / 'pipe.toml'}: a named pipe, not a regular file",
+        f"warning: skipped {folder / 'pipe.toml'}: a named pipe (FIFO), not a regular file",
     ]
     assert "mine" in stdout
 

@@ -100,7 +100,7 @@ def test_a_name_is_never_resolved_to_decide_it_is_this_machine(host: str) -> Non
     ("make", "what"),
     [
         (lambda p: p.write_text(""), "a regular file"),
-        (os.mkfifo, "a named pipe"),
+        (os.mkfifo, "a named pipe (FIFO)"),
         (lambda p: p.mkdir(), "a folder"),
     ],
 )

@@ -18,6 +18,7 @@ import click
 from tenscontrol.cli.exits import report_errors
 from tenscontrol.cli.table import print_table
 from tenscontrol.errors import DoseRefused, ProfileError, UserInputError
+from tenscontrol.files import kind_name
 from tenscontrol.profiles.chart import render_png, render_text
 from tenscontrol.profiles.dose import LIMITS, DoseReport, DoseRow, Verdict, check_profile
 from tenscontrol.profiles.loader import SUFFIX, discover, load_file, resolve, user_dir
@@ -28,16 +29,6 @@ from tenscontrol.profiles.units import MA_TO_UA, exact_scale, fmt_number
 
 def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
-
-
-#: What an entry of the profiles folder is when it is not a regular file.
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-)
 
 
 def skipped_entries(folder: Path) -> list[str]:
@@ -59,7 +50,7 @@ def skipped_entries(folder: Path) -> list[str]:
         else:
             if stat.S_ISREG(mode):
                 continue
-            why = next((kind for test, kind in _KINDS if test(mode)), "not a file")
+            why = kind_name(mode)
         lines.append(f"skipped {path}: {why}, not a regular file")
     return lines
 

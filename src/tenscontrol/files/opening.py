@@ -3,6 +3,7 @@ never blocking on a FIFO."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Callable
@@ -26,6 +27,16 @@ READ_LIMIT_BYTES = 1 << 20
 
 #: How many leading bytes :func:`open_append` shows to the caller's kind check.
 KIND_PROBE_BYTES = 4096
+
+
+def first_json_object(head: bytes) -> dict[str, object] | None:
+    """The first line of ``head`` as a JSON object, or None: for the kind checks of
+    :func:`open_append` on JSON-lines files."""
+    try:
+        line = json.loads(head.split(b"\n", 1)[0])
+    except ValueError:
+        return None
+    return line if isinstance(line, dict) else None
 
 
 def open_new(path: Path, *, append: bool = False) -> int:

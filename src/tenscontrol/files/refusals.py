@@ -31,7 +31,7 @@ def kind_name(mode: int) -> str:
     kinds = (
         (stat.S_ISLNK, "a symbolic link"),
         (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
         (stat.S_ISSOCK, "a socket"),
         (stat.S_ISCHR, "a character device"),
         (stat.S_ISBLK, "a block device"),
@@ -51,7 +51,7 @@ def os_refusal(path: Path, error: OSError) -> FileRefused:
     if error.errno == errno.ELOOP:
         return FileRefused(path, "is a symbolic link, not a regular file")
     if error.errno == errno.ENXIO:  # write-only open of a FIFO nobody reads
-        return FileRefused(path, "is a FIFO (named pipe), not a regular file")
+        return FileRefused(path, "is a named pipe (FIFO), not a regular file")
     return FileRefused(path, error.strerror or str(error))
 
 

@@ -29,7 +29,7 @@ import os
 import threading
 from pathlib import Path
 
-from tenscontrol.files import open_append, open_new, private_dir
+from tenscontrol.files import first_json_object, open_append, open_new, private_dir
 from tenscontrol.records.paths import sessions_dir
 
 SCHEMA_VERSION = 1
@@ -109,12 +109,8 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def is_session_log(head: bytes) -> bool:
     """True when ``head`` (a file's first bytes) starts with a session log's header line."""
-    first = head.split(b"\n", 1)[0]
-    try:
-        record = json.loads(first)
-    except ValueError:
-        return False
-    return isinstance(record, dict) and record.get("type") == "header" and "schema" in record
+    record = first_json_object(head)
+    return record is not None and record.get("type") == "header" and "schema" in record
 
 
 def append_record(path: Path, record: dict[str, object]) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tenscontrol.clock import Clock
-from tenscontrol.files import open_append
+from tenscontrol.files import first_json_object, open_append
 
 
 class EventSink(Protocol):
@@ -51,12 +51,8 @@ class MemorySink:
 
 def is_event_log(head: bytes) -> bool:
     """True when ``head`` (a file's first bytes) starts with one of :class:`EventLog`'s lines."""
-    first = head.split(b"\n", 1)[0]
-    try:
-        line = json.loads(first)
-    except ValueError:
-        return False
-    return isinstance(line, dict) and isinstance(line.get("t"), float | int) and "event" in line
+    line = first_json_object(head)
+    return line is not None and isinstance(line.get("t"), float | int) and "event" in line
 
 
 class EventLog:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import serial
 
 from tenscontrol.errors import PortError, TensError, UserInputError
+from tenscontrol.files import kind_name
 from tenscontrol.loopback import is_loopback
 from tenscontrol.protocol.constants import BAUDRATE
 
@@ -47,14 +48,6 @@ _SIM_HANDLER_PACKAGE = "tenscontrol.sim"
 _registration_lock = threading.Lock()
 _NETWORK_SCHEMES = frozenset({"socket", "rfc2217"})
 _KNOWN_SCHEMES = frozenset({"sim", "socket", "rfc2217", "loop", "spy", "hwgrep", "alt"})
-#: What a path is when it is not a character device (a serial port always is one).
-_NOT_A_DEVICE = (
-    (stat.S_ISREG, "a regular file"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISBLK, "a block device (a disk)"),
-)
 _NOT_A_PORT_HINT = "name the device's serial port (e.g. /dev/ttyACM0); `tens devices` lists them"
 #: errno -> (what is wrong, hint, error class) for the cases a person can act on.
 _ERRNO_TEXT: dict[int, tuple[str, str | None, type[TensError]]] = {
@@ -183,9 +176,9 @@ def check_is_device(url: str) -> None:
         mode = Path(url).stat().st_mode
     except (OSError, ValueError):
         return
-    for test, what in _NOT_A_DEVICE:
-        if test(mode):
-            raise UserInputError(f"{url}: not a serial port ({what})", hint=_NOT_A_PORT_HINT)
+    if not stat.S_ISCHR(mode):  # a serial port is always a character device
+        what = kind_name(mode)
+        raise UserInputError(f"{url}: not a serial port ({what})", hint=_NOT_A_PORT_HINT)
 
 
 def error_number(error: BaseException) -> int | None:
