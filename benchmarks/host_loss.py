@@ -4,11 +4,12 @@ simulator's own log, over a pty to ``tens simulate --pty`` in another process.
 Run: ``python benchmarks/host_loss.py [--trials 20] [--busy-session-min 0]``. Each trial
 starts a fresh simulator (with ``--log``) and ``tens start --port <pty> --json --yes
 --no-diary --profile low-back --intensity 20`` with a temporary TENS_HOME, waits for a
-status with delivered current above 0, notes ``time.time()`` and sends SIGKILL. The latency
-is the ``t`` of the log line that left every channel at 0, minus that instant: both are Unix
-seconds of the same machine clock (the simulator stamps each event at its device time,
-converted with ``time.time()``). Also shown: when the line was seen in the file (the log is
-polled every 1 ms), which adds any delay of the simulator process itself in getting to run.
+status with delivered current above 0, notes ``time.monotonic()`` and sends SIGKILL. The
+latency is the ``mono`` of the log line that left every channel at 0, minus that instant:
+both are seconds of the machine's monotonic clock (the simulator stamps each event at its
+device time), which a wall-clock step does not move. Also shown: when the line was seen
+in the file (the log is polled every 1 ms), which adds any delay of the simulator process
+itself in getting to run.
 The trials run once idle and once with two CPU-burner processes (one per core of a 2-core
 machine). Target: worst case <= watchdog (the ``watchdog_ms`` the host asked for in START,
 500 ms) + 100 ms.
@@ -77,14 +78,14 @@ def trial(folder: Path) -> Trial:
         start = StartProcess(simulator.port, folder)
         try:
             start.wait_delivering(DELIVER_TIMEOUT_S)
-            killed_at = time.time()
+            killed_at = time.monotonic()
             os.kill(start.pid, signal.SIGKILL)
             deadline = time.monotonic() + ZERO_TIMEOUT_S
             while True:
                 events = read_log(log)
                 zero = all_zero_after_delivery(events)
                 if zero is not None:
-                    seen_at = time.time()
+                    seen_at = time.monotonic()
                     break
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"output not 0 {ZERO_TIMEOUT_S} s after the kill")
@@ -92,10 +93,10 @@ def trial(folder: Path) -> Trial:
         finally:
             start.close()
     starts = [e for e in events if e["event"] == "start"]
-    trips = [e for e in events if e["event"] == "watchdog" and e["t"] >= killed_at]
+    trips = [e for e in events if e["event"] == "watchdog" and e["mono"] >= killed_at]
     return Trial(
-        zero_s=zero["t"] - killed_at,
-        watchdog_s=trips[0]["t"] - killed_at if trips else None,
+        zero_s=zero["mono"] - killed_at,
+        watchdog_s=trips[0]["mono"] - killed_at if trips else None,
         seen_s=seen_at - killed_at,
         watchdog_ms=int(starts[-1]["watchdog_ms"]),
     )
@@ -121,7 +122,7 @@ def report(name: str, results: list[Trial]) -> None:
         return f"  {label:<34} median {statistics.median(ms):6.1f} ms   worst {max(ms):6.1f} ms"
 
     print(f"{name} (n={len(results)}, watchdog {results[0].watchdog_ms} ms):")
-    print(line("kill -> log shows 0 (log t)", [r.zero_s for r in results]))
+    print(line("kill -> log shows 0 (log mono)", [r.zero_s for r in results]))
     trips = [r.watchdog_s for r in results if r.watchdog_s is not None]
     if trips:
         print(line(f"kill -> watchdog line (n={len(trips)})", trips))

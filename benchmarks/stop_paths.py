@@ -4,10 +4,11 @@ gone, a key, ``tens stop``) to output 0 in the simulator's own log.
 Run: ``python benchmarks/stop_paths.py [--trials 10] [--paths SIGINT,hang-up,...]``. Each
 trial starts ``tens start --port <pty> --profile low-back --intensity 20`` against one
 ``tens simulate --pty --log`` per path (the simulator serves one session after another),
-waits until the simulator logs delivered current above 0, notes ``time.time()`` and makes
-the event happen. The latency is the ``t`` of the simulator's first ``output`` line at 0
-after that instant, minus the instant (one machine clock; the simulator stamps each event
-at its device time). Also shown: the exit codes seen and the reason in the session log.
+waits until the simulator logs delivered current above 0, notes ``time.monotonic()`` and
+makes the event happen. The latency is the ``mono`` of the simulator's first ``output`` line
+at 0 after that instant, minus the instant (the machine's monotonic clock; the simulator
+stamps each event at its device time). Also shown: the exit codes seen and the reason in
+the session log.
 
 Paths: the signals SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP and SIGUSR1 (sent with
 ``kill``); ``stdout-closed`` (``--json`` to a pipe whose reader closes it); ``hang-up``
@@ -225,7 +226,7 @@ def run_trials(path: str, trials: int, folder: Path) -> list[Trial]:
                 )
                 time.sleep(0.3)  # well into the soft start
                 mark = len(read_log(log))
-                event_wall = time.time()
+                event_at = time.monotonic()
                 trigger(path, child)
                 zero = wait_log(
                     log,
@@ -238,7 +239,7 @@ def run_trials(path: str, trials: int, folder: Path) -> list[Trial]:
                     code: int | None = child.process.wait(EXIT_TIMEOUT_S)
                 except subprocess.TimeoutExpired:
                     code = None
-                results.append(Trial(zero["t"] - event_wall, code, session_reason(home)))
+                results.append(Trial(zero["mono"] - event_at, code, session_reason(home)))
             finally:
                 child.close()
     return results

@@ -6,10 +6,13 @@ with ``--simulate --speed X``). Each test looks at four things: the controller's
 its JSON lines, the session log it wrote under ``TENS_HOME``, and the simulator's own JSONL
 event log: the ground truth of what the device delivered.
 
-Times: the simulator's log stamps every event with Unix time (``time.time()`` of the
-simulator process, taken at the event's exact device instant), so latencies are measured
-between two stamps of that log, or between a stamp and this process's ``time.time()`` taken
-right at a kill or a process exit (same machine clock). Events of one device instant may
+Times: the simulator's log stamps every event with its monotonic time (``mono``:
+CLOCK_MONOTONIC of the simulator process, taken at the event's exact device instant);
+:func:`read_jsonl` hands it to the tests as ``t``. Latencies are measured between two
+stamps of that log, or between a stamp and this process's ``time.monotonic()`` taken right
+at a kill or a process exit: one clock for every process of the machine, which a wall-clock
+step (NTP, a VM resuming) does not move. (Comparing Unix times across processes failed a CI
+run in a burst of 15 tests while the machine's clock was stepped.) Events of one device instant may
 differ by a microsecond in their stamps (each is converted on its own), so "after" means
 after in the log's order (:func:`after`, :func:`between`), not a larger stamp. Fault times given to
 ``tens simulate`` count from the simulator's start.
@@ -106,8 +109,8 @@ class Controller:
         self._open = {self._out_fd, self._err_fd}
         self.lines: list[Record] = []
         self._consumed = 0
-        #: ``time.time()`` when the exit was seen (set by :meth:`finish`).
-        self.exited_wall: float | None = None
+        #: ``time.monotonic()`` when the exit was seen (set by :meth:`finish`).
+        self.exited_at: float | None = None
 
     @property
     def stderr(self) -> str:
@@ -157,7 +160,7 @@ class Controller:
             if time.monotonic() >= deadline:
                 raise AssertionError(f"tens start did not end in time; stderr {self.stderr}")
         code = self.proc.wait(max(0.1, deadline - time.monotonic()))
-        self.exited_wall = time.time()
+        self.exited_at = time.monotonic()
         return code
 
     def send_signal(self, sig: int) -> None:
@@ -216,9 +219,14 @@ def sim_events(path: Path) -> list[Record]:
 
 
 def read_jsonl(path: Path) -> list[Record]:
-    """The complete lines of a JSON-lines file (a line still being written is left out)."""
+    """The complete lines of a JSON-lines file (a line still being written is left out). A
+    simulator event's ``t`` is its ``mono`` stamp (see the module docstring)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    return [json.loads(line) for line in text.split("\n")[:-1] if line.strip()]
+    records = [json.loads(line) for line in text.split("\n")[:-1] if line.strip()]
+    for record in records:
+        if "mono" in record:
+            record["t"] = record["mono"]
+    return records
 
 
 def wait_jsonl(

@@ -55,10 +55,10 @@ def test_kill_9_while_rising_keeps_the_highest_current_on_record(tmp_path: Path)
         )
         level = logged["delivered_ua"]["1"] + RISE_BEFORE_KILL_UA
         wait_jsonl(sim_log, lambda e: e["event"] == "output" and e["amplitude_ua"] >= level)
-        killed_wall = time.time()
+        killed_at = time.monotonic()
         ctl.proc.send_signal(signal.SIGKILL)
         assert ctl.proc.wait(DEADLINE_S) == -signal.SIGKILL
-    truth = max(e["amplitude_ua"] for e in outputs(sim_events(sim_log), 1) if e["t"] < killed_wall)
+    truth = max(e["amplitude_ua"] for e in outputs(sim_events(sim_log), 1) if e["t"] < killed_at)
     record = read_log(session_log(home))
     assert record.status == "interrupted"
     best = record.max_delivered_ua

@@ -51,25 +51,25 @@ def test_kill_9_mid_session_the_device_watchdog_zeroes_every_channel(tmp_path: P
             session_log(home),
             lambda r: r.get("event") == "telemetry" and r["delivered_ua"]["1"] > 0,
         )
-        killed_wall = time.time()
+        killed_at = time.monotonic()
         ctl.proc.send_signal(signal.SIGKILL)
         assert ctl.proc.wait(DEADLINE_S) == -signal.SIGKILL
         wait_jsonl(sim_log, lambda e: e["event"] == "watchdog")
     events = sim_events(sim_log)
 
     # it was delivering when it died; the watchdog, not a STOP, zeroed the output
-    assert delivering_before(events, killed_wall).get(1, 0) > 0
-    assert not [e for e in events if e["event"] == "stop" and e["t"] >= killed_wall]
+    assert delivering_before(events, killed_at).get(1, 0) > 0
+    assert not [e for e in events if e["event"] == "stop" and e["t"] >= killed_at]
     watchdog = first(events, "watchdog")
     assert watchdog["timeout_ms"] == WATCHDOG_S * 1_000
-    assert watchdog["t"] > killed_wall  # fed until the kill
+    assert watchdog["t"] > killed_at  # fed until the kill
     host_lost = next(e for e in after(events, watchdog) if e["event"] == "fault")
     assert (host_lost["channel"], host_lost["fault"]) == (None, "HOST_LOST")
     # until the expiry the device holds (and ramps to) the last setpoint; then every
     # channel is at 0, within the watchdog period of the kill, and nothing rises again
     assert_all_zero_at_end(events)
     for zero in last_output_by_channel(events).values():
-        latency_s = zero["t"] - killed_wall
+        latency_s = zero["t"] - killed_at
         print(f"kill -9 -> channel {zero['channel']} at 0: {latency_s * 1_000:.1f} ms")
         assert latency_s <= WATCHDOG_S + WATCHDOG_MARGIN_S, zero
     assert not [e for e in outputs(after(events, watchdog)) if e["amplitude_ua"]]
@@ -104,7 +104,7 @@ def test_signal_stops_with_output_0_confirmed_and_a_complete_log(
     env = child_env(home)
     with on_pty_simulator(env, sim_log) as ctl:
         ctl.wait_stimulating()
-        signalled_wall = time.time()
+        signalled_at = time.monotonic()
         ctl.send_signal(sig)
         assert ctl.finish() == 0, ctl.stderr
     end = ctl.end()
@@ -112,10 +112,10 @@ def test_signal_stops_with_output_0_confirmed_and_a_complete_log(
     assert [r["reason"] for r in ctl.events("stop")] == ["signal"]
 
     events = sim_events(sim_log)
-    assert delivering_before(events, signalled_wall).get(1, 0) > 0
+    assert delivering_before(events, signalled_at).get(1, 0) > 0
     assert_all_zero_at_end(events)
     assert_delivered_within_setpoint(events, ceiling_ua=20_000)
-    stop = first(events, "stop", after=signalled_wall)
+    stop = first(events, "stop", after=signalled_at)
     assert not [e for e in outputs(after(events, stop)) if e["amplitude_ua"]]
     assert not [e for e in events if e["event"] == "watchdog"]
 

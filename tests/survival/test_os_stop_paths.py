@@ -76,7 +76,7 @@ def test_every_kind_of_signal_stops_with_output_0_confirmed(tmp_path: Path, sig:
     sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
     with on_pty_simulator(child_env(home), sim_log) as ctl:
         ctl.wait_stimulating()
-        signalled = time.time()
+        signalled = time.monotonic()
         ctl.send_signal(sig)
         assert ctl.finish() == 0, ctl.stderr
     assert "Traceback" not in ctl.stderr
@@ -114,7 +114,7 @@ def test_a_closed_output_pipe_is_a_stop_path(tmp_path: Path, stream: str) -> Non
             (ctl.proc.stdout, ctl.proc.stderr) if stream == "stdout" else (ctl.proc.stderr, None)
         )
         assert pipe is not None
-        closed = time.time()
+        closed = time.monotonic()
         pipe.close()
         assert ctl.proc.wait(DEADLINE_S) == 0
         rest = other.read().decode() if other is not None else ""
@@ -152,7 +152,7 @@ def test_stuck_stdout_never_holds_the_session_up(tmp_path: Path) -> None:
             wait_jsonl(sim_log, lambda e: e["t"] > on["t"] + 3.0)
             sets = [e for e in read_jsonl(sim_log) if e["event"] == "set" and e["t"] > on["t"]]
             assert len(sets) >= 20, "the engine was held up by its stuck stdout"
-            signalled = time.time()
+            signalled = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             zero = wait_jsonl(
                 sim_log, lambda e: e["event"] == "stop" and e["t"] >= signalled, timeout_s=5
@@ -224,7 +224,7 @@ def test_closing_the_terminal_is_a_stop_path(tmp_path: Path, controlling: bool, 
         try:
             _read_until(master, b"STIMULATING")
             wait_jsonl(sim_log, lambda e: e["event"] == "output" and e["amplitude_ua"] > 0)
-            closed = time.time()
+            closed = time.monotonic()
             os.close(master)
             assert proc.wait(DEADLINE_S) == 0
         finally:

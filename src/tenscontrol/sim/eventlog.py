@@ -74,9 +74,15 @@ class EventLog:
         )
 
     def record(self, when: float, event: str, **fields: object) -> None:
-        """Append one line for ``event`` at monotonic time ``when``; written at once."""
+        """Append one line for ``event`` at monotonic time ``when``; written at once.
+
+        ``t`` is Unix time (for people); ``mono`` is ``when`` itself, the clock's monotonic
+        seconds: on the real clock that is CLOCK_MONOTONIC, comparable with any process's
+        ``time.monotonic()`` on the same boot and never moved by a wall-clock step (the
+        survival tests compare against it)."""
         wall = self._offset + when
-        line = json.dumps({"t": round(wall, 6), "event": event, **fields}, default=str)
+        stamps = {"t": round(wall, 6), "mono": round(when, 6)}
+        line = json.dumps({**stamps, "event": event, **fields}, default=str)
         data = (line + "\n").encode("utf-8")
         with self._lock:
             if self._fd is not None:
