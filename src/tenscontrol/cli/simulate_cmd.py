@@ -12,11 +12,21 @@ from tenscontrol.sim.faults import (
     OPTION_HELP,
     OPTION_NAMES,
     REPEATABLE,
-    collect_options,
     option_flags,
     option_metavar,
 )
-from tenscontrol.sim.run import RunRequest, run
+from tenscontrol.sim.run import MODE_OPTIONS, request_from, run
+
+
+def _mode_options(func: click.decorators.FC) -> click.decorators.FC:
+    """Add the mode options (:data:`~tenscontrol.sim.run.MODE_OPTIONS`), in their order."""
+    for mode in reversed(MODE_OPTIONS):
+        flag = mode.metavar is None
+        option = click.option(
+            mode.flag, mode.name, is_flag=flag, metavar=mode.metavar, help=mode.help
+        )
+        func = option(func)
+    return func
 
 
 def _fault_options(func: click.decorators.FC) -> click.decorators.FC:
@@ -33,23 +43,10 @@ def _fault_options(func: click.decorators.FC) -> click.decorators.FC:
 
 
 @click.command("simulate")
-@click.option("--pty", "use_pty", is_flag=True, help="Serve on a new pseudo-terminal (POSIX).")
-@click.option("--tcp", metavar="HOST:PORT", help="Serve on TCP (socket:// URL), e.g. 127.0.0.1:0.")
-@click.option("--allow-remote", is_flag=True, help="Allow --tcp to bind a non-loopback address.")
-@click.option(
-    "--self-test",
-    is_flag=True,
-    help="Start a simulator on a pty, handshake with it, run START/SET/STOP, and exit.",
-)
+@_mode_options
 @_fault_options
 @report_errors
-def simulate(
-    use_pty: bool,
-    tcp: str | None,
-    allow_remote: bool,
-    self_test: bool,
-    **faults: str | tuple[str, ...] | None,
-) -> None:
+def simulate(**values: object) -> None:
     """Run the simulated TENS device (model TC-SIM-2, flagged SIMULATOR).
 
     The first line on stdout is "port: <path or URL>"; open that port with the host.
@@ -63,14 +60,7 @@ def simulate(
       tens simulate --pty --corrupt-rate 0.001 --lead-off 1@30 --lead-on 1@40
       tens simulate --self-test
     """
-    request = RunRequest(
-        options=collect_options(faults),
-        pty=use_pty,
-        tcp=tcp,
-        allow_remote=allow_remote,
-        self_test=self_test,
-    )
-    run(request, _out, _err)
+    run(request_from(values), _out, _err)
 
 
 def _out(line: str) -> None:

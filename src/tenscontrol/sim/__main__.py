@@ -24,11 +24,10 @@ from tenscontrol.sim.faults import (
     OPTION_HELP,
     OPTION_NAMES,
     REPEATABLE,
-    collect_options,
     option_flags,
     option_metavar,
 )
-from tenscontrol.sim.run import RunRequest, run
+from tenscontrol.sim.run import MODE_OPTIONS, request_from, run
 
 #: Exit status for a bad command line and for a failed self-test (as ``tens`` exits).
 EXIT_USER_INPUT = 2
@@ -43,14 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         'The first line on stdout is "port: <path or URL>"; open that port with the host. '
         "Runs until SIGINT or SIGTERM, then exits 0.",
     )
-    parser.add_argument("--pty", action="store_true", help="Serve on a new pseudo-terminal.")
-    parser.add_argument("--tcp", metavar="HOST:PORT", help="Serve on TCP (socket:// URL).")
-    parser.add_argument(
-        "--allow-remote", action="store_true", help="Allow --tcp to bind a non-loopback address."
-    )
-    parser.add_argument(
-        "--self-test", action="store_true", help="Self-test a simulator on a pty, and exit."
-    )
+    for mode in MODE_OPTIONS:
+        if mode.metavar is None:
+            parser.add_argument(mode.flag, dest=mode.name, action="store_true", help=mode.help)
+        else:
+            parser.add_argument(mode.flag, dest=mode.name, metavar=mode.metavar, help=mode.help)
     for name in OPTION_NAMES:
         parser.add_argument(
             *option_flags(name),
@@ -66,14 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the program; its exit status."""
     args = vars(build_parser().parse_args(argv))
     try:
-        request = RunRequest(
-            options=collect_options({name: args[name] for name in OPTION_NAMES}),
-            pty=args["pty"],
-            tcp=args["tcp"],
-            allow_remote=args["allow_remote"],
-            self_test=args["self_test"],
-        )
-        run(request, _out, _err)
+        run(request_from(args), _out, _err)
     except UserInputError as error:
         return _report(error, EXIT_USER_INPUT)
     except DeviceError as error:

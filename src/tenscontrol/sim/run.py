@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import FrameType
 
 from tenscontrol.errors import UserInputError
-from tenscontrol.sim.faults import SimOptions
+from tenscontrol.sim.faults import OPTION_NAMES, SimOptions, collect_options
 from tenscontrol.sim.self_test import self_test
 from tenscontrol.sim.server import PtyServer, SimServer, TcpServer, parse_address
 
@@ -35,6 +35,56 @@ class RunRequest:
     tcp: str | None = None
     allow_remote: bool = False
     self_test: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ModeOption:
+    """One option of the program's mode, declared once for both command lines."""
+
+    #: The :class:`RunRequest` field it sets.
+    name: str
+    flag: str
+    help: str
+    #: The value's placeholder; None for a flag (no value).
+    metavar: str | None = None
+
+
+#: The mode options, in the order ``--help`` shows them (the fault options follow).
+MODE_OPTIONS = (
+    ModeOption("pty", "--pty", "Serve on a new pseudo-terminal (POSIX)."),
+    ModeOption("tcp", "--tcp", "Serve on TCP (socket:// URL), e.g. 127.0.0.1:0.", "HOST:PORT"),
+    ModeOption("allow_remote", "--allow-remote", "Allow --tcp to bind a non-loopback address."),
+    ModeOption(
+        "self_test",
+        "--self-test",
+        "Start a simulator on a pty, handshake with it, run START/SET/STOP, and exit.",
+    ),
+)
+
+
+def request_from(values: Mapping[str, object]) -> RunRequest:
+    """The request a parsed command line stands for: the mode options by their
+    :attr:`ModeOption.name`, the fault options by theirs (see
+    :func:`~tenscontrol.sim.faults.collect_options`). Raises :class:`UserInputError`."""
+    faults = {name: _given(values.get(name)) for name in OPTION_NAMES}
+    tcp = values.get("tcp")
+    return RunRequest(
+        options=collect_options(faults),
+        pty=bool(values.get("pty")),
+        tcp=str(tcp) if tcp is not None else None,
+        allow_remote=bool(values.get("allow_remote")),
+        self_test=bool(values.get("self_test")),
+    )
+
+
+def _given(value: object) -> str | tuple[str, ...] | None:
+    """A fault option's parsed value: None (not given), a string, or the strings of a
+    repeated option (argparse gives a list, click a tuple)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value)
+    return str(value)
 
 
 def run(request: RunRequest, out: Echo, err: Echo) -> None:
