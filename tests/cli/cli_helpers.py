@@ -5,13 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "session"))
 
 from session_helpers import virtual_rig
 
-from tenscontrol.cli.main import cli
+from helpers.cli import run as run  # re-exported for the cli tests
 from tenscontrol.records import index
 from tenscontrol.records.logwriter import SessionLogWriter
 
@@ -69,8 +67,3 @@ def set_pain(root: Path, session_id: str, before: int, after: int) -> None:
     )
     db.commit()
     db.close()
-
-
-def run(args: list[str], home: Path) -> Result:
-    """``tens ARGS`` in-process with TENS_HOME set to ``home``."""
-    return CliRunner().invoke(cli, args, env={"TENS_HOME": str(home)})

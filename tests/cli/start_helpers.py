@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from tenscontrol.cli.main import cli
+from helpers.cli import run as run  # re-exported for the cli tests
 from tenscontrol.records.screening import QUESTIONS, Screening, save
 
 FAST = ("--simulate", "--speed", "600", "--yes", "--no-diary", "--duration", "1m")
@@ -22,11 +22,6 @@ def isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     for name in ("TENS_PORT", "TENS_SIM_OPTIONS"):
         monkeypatch.delenv(name, raising=False)
     return home
-
-
-def run(*args: str, stdin: str | None = None) -> Result:
-    """``tens ARGS`` in-process (stderr kept apart from stdout)."""
-    return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

@@ -23,13 +23,13 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("export")
     real_session(base)
     torn_session(base / "data", TORN)
-    assert run(["history"], base / "data").exit_code == 0
+    assert run("history", home=base / "data").exit_code == 0
     set_pain(base / "data", FIRST, 6, 3)
     return base / "data"
 
 
 def test_csv_one_row_per_session_with_pain(home: Path) -> None:
-    result = run(["export", "--format", "csv"], home)
+    result = run("export", "--format", "csv", home=home)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [r["id"] for r in rows] == [FIRST, TORN]
@@ -45,7 +45,7 @@ def test_csv_one_row_per_session_with_pain(home: Path) -> None:
 
 
 def test_jsonl_is_the_raw_logs_with_session_ids(home: Path) -> None:
-    result = run(["export", "--format", "jsonl"], home)
+    result = run("export", "--format", "jsonl", home=home)
     assert result.exit_code == 0
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert {r["session_id"] for r in records} == {FIRST, TORN}
@@ -65,33 +65,33 @@ def test_output_files_are_private(home: Path, tmp_path: Path, fmt: str) -> None:
     target.chmod(0o644)
     old = os.umask(0)
     try:
-        result = run(["export", "--format", fmt, "--output", str(target)], home)
+        result = run("export", "--format", fmt, "--output", str(target), home=home)
     finally:
         os.umask(old)
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert result.stdout == ""
     assert "saved" in result.stderr
-    assert target.read_text() == run(["export", "--format", fmt], home).stdout
+    assert target.read_text() == run("export", "--format", fmt, home=home).stdout
 
 
 def test_bad_format_and_unwritable_output_exit_2(home: Path, tmp_path: Path) -> None:
-    bad = run(["export", "--format", "xml"], home)
+    bad = run("export", "--format", "xml", home=home)
     assert bad.exit_code == 2
-    nowhere = run(["export", "--format", "csv", "-o", str(tmp_path / "no" / "x.csv")], home)
+    nowhere = run("export", "--format", "csv", "-o", str(tmp_path / "no" / "x.csv"), home=home)
     assert nowhere.exit_code == 2
     assert nowhere.stderr.startswith("error: ")
     assert "hint: choose another --output file" in nowhere.stderr
 
 
 def test_no_sessions_exports_just_a_header(tmp_path: Path) -> None:
-    result = run(["export", "--format", "csv"], tmp_path)
+    result = run("export", "--format", "csv", home=tmp_path)
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [result.stdout.splitlines()[0]]
-    assert run(["export", "--format", "jsonl"], tmp_path).stdout == ""
+    assert run("export", "--format", "jsonl", home=tmp_path).stdout == ""
 
 
 def test_help_has_an_example() -> None:
-    result = run(["export", "--help"], Path("/nonexistent"))
+    result = run("export", "--help", home=Path("/nonexistent"))
     assert result.exit_code == 0
     assert "tens export --format csv" in result.output

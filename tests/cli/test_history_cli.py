@@ -23,23 +23,23 @@ def several(tmp_path_factory: pytest.TempPathFactory) -> Path:
     real_session(base, "unplug_at=8", intensity_ua=10_000)
     root = base / "data"
     torn_session(root)
-    assert run(["history"], root).exit_code == 0  # builds the index
+    assert run("history", home=root).exit_code == 0  # builds the index
     set_pain(root, FIRST, 7, 4)
     return root
 
 
 def test_no_sessions_is_a_friendly_line(tmp_path: Path) -> None:
-    result = run(["history"], tmp_path / "nothing")
+    result = run("history", home=tmp_path / "nothing")
     assert result.exit_code == 0
     assert "No sessions yet" in result.output
     assert not (tmp_path / "nothing").exists()  # nothing created just by looking
-    data = json.loads(run(["history", "--json"], tmp_path / "nothing").stdout)
+    data = json.loads(run("history", "--json", home=tmp_path / "nothing").stdout)
     assert data == {"sessions": [], "profiles": []}
 
 
 def test_one_session(tmp_path: Path) -> None:
     real_session(tmp_path)
-    result = run(["history"], tmp_path / "data")
+    result = run("history", home=tmp_path / "data")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "Sessions (1)"
@@ -49,7 +49,7 @@ def test_one_session(tmp_path: Path) -> None:
 
 
 def test_several_sessions_newest_first_with_interrupted(several: Path) -> None:
-    result = run(["history"], several)
+    result = run("history", home=several)
     assert result.exit_code == 0, result.output
     out = result.output
     rows = [line for line in out.splitlines() if "Z-" in line]
@@ -72,7 +72,7 @@ def test_several_sessions_newest_first_with_interrupted(several: Path) -> None:
 
 
 def test_json_shape(several: Path) -> None:
-    result = run(["history", "--json"], several)
+    result = run("history", "--json", home=several)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     first = data["sessions"][0]
@@ -110,10 +110,10 @@ def test_a_missing_or_stale_index_is_filled_from_the_logs(several: Path, tmp_pat
     root = tmp_path / "copy"
     shutil.copytree(several, root)
     index_path(root).unlink()
-    data = json.loads(run(["history", "--json"], root).stdout)
+    data = json.loads(run("history", "--json", home=root).stdout)
     assert len(data["sessions"]) == 3
     torn_session(root, "20310101T000000Z-neck")  # a new log the index has not seen
-    result = run(["history"], root)
+    result = run("history", home=root)
     assert "20310101T000000Z-neck" in result.output
     assert "Sessions (4)" in result.output
 
@@ -121,14 +121,14 @@ def test_a_missing_or_stale_index_is_filled_from_the_logs(several: Path, tmp_pat
 def test_an_unreadable_log_is_skipped_with_a_warning(tmp_path: Path) -> None:
     torn_session(tmp_path)
     (tmp_path / "sessions" / "junk.jsonl").write_text("not json\n")
-    result = run(["history"], tmp_path)
+    result = run("history", home=tmp_path)
     assert result.exit_code == 0
     assert "warning: skipped junk.jsonl" in result.stderr
     assert "Sessions (1)" in result.stdout
 
 
 def test_help_has_an_example() -> None:
-    result = run(["history", "--help"], Path("/nonexistent"))
+    result = run("history", "--help", home=Path("/nonexistent"))
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert "tens history" in result.output
@@ -138,7 +138,7 @@ def test_max_ma_has_one_decimal_like_everywhere_else(tmp_path: Path) -> None:
     """21116 uA shows as 21.1 mA (it showed "21.116"); whole values stay whole."""
     real_session(tmp_path, intensity_ua=21_116)
     real_session(tmp_path, intensity_ua=20_000)
-    result = run(["history"], tmp_path / "data")
+    result = run("history", home=tmp_path / "data")
     assert result.exit_code == 0, result.output
     shown = set(result.output.split())
     assert "21.1" in shown

@@ -27,7 +27,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_report_by_full_id(home: Path) -> None:
-    result = run(["report", FIRST], home)
+    result = run("report", FIRST, home=home)
     assert result.exit_code == 0, result.output
     out = result.output
     assert f"Session {FIRST} (SIMULATED)" in out
@@ -46,7 +46,7 @@ def test_report_by_full_id(home: Path) -> None:
 
 
 def test_sparkline_rises_and_drops_when_the_lead_comes_off(home: Path) -> None:
-    out = run(["report", FIRST], home).output
+    out = run("report", FIRST, home=home).output
     line = next(x for x in out.splitlines() if x.startswith("  delivered |"))
     body = line.split("|")[1]
     assert len(body) == 60
@@ -59,31 +59,31 @@ def test_sparkline_rises_and_drops_when_the_lead_comes_off(home: Path) -> None:
 
 
 def test_prefix_and_last(home: Path) -> None:
-    by_prefix = run(["report", "20300101"], home)
+    by_prefix = run("report", "20300101", home=home)
     assert by_prefix.exit_code == 0
     assert f"Session {TORN}" in by_prefix.output
-    last = run(["report", "last"], home)
+    last = run("report", "last", home=home)
     assert last.output == by_prefix.output
     assert "ended:    interrupted" in last.output
     assert "SIMULATED" not in last.output
 
 
 def test_unknown_and_ambiguous_ids_exit_2(home: Path, tmp_path: Path) -> None:
-    unknown = run(["report", "nope"], home)
+    unknown = run("report", "nope", home=home)
     assert unknown.exit_code == 2
     assert unknown.stdout == ""
     assert unknown.stderr.splitlines()[0] == "error: no session matches 'nope'"
     assert "hint: run 'tens history'" in unknown.stderr
-    ambiguous = run(["report", "2027"], home)
+    ambiguous = run("report", "2027", home=home)
     assert ambiguous.exit_code == 2
     assert "matches 2 sessions" in ambiguous.stderr
-    empty = run(["report", "last"], tmp_path)
+    empty = run("report", "last", home=tmp_path)
     assert empty.exit_code == 2
     assert "no sessions recorded yet" in empty.stderr
 
 
 def test_json_has_the_same_data_in_integer_units(home: Path) -> None:
-    result = run(["report", FIRST, "--json"], home)
+    result = run("report", FIRST, "--json", home=home)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["session_id"] == FIRST
@@ -115,7 +115,7 @@ def test_png_without_matplotlib_is_one_clear_error(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
-    result = run(["report", "last", "--png", str(tmp_path / "x.png")], home)
+    result = run("report", "last", "--png", str(tmp_path / "x.png"), home=home)
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -128,7 +128,7 @@ def test_png_without_matplotlib_is_one_clear_error(
 def test_png_is_drawn_with_matplotlib(home: Path, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     out = tmp_path / "session.png"
-    result = run(["report", FIRST, "--png", str(out)], home)
+    result = run("report", FIRST, "--png", str(out), home=home)
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_mode & 0o777 == 0o600
@@ -142,7 +142,7 @@ def test_sparkline_resampling() -> None:
 
 
 def test_help_has_an_example() -> None:
-    result = run(["report", "--help"], Path("/nonexistent"))
+    result = run("report", "--help", home=Path("/nonexistent"))
     assert result.exit_code == 0
     assert "tens report last" in result.output
 
@@ -156,7 +156,7 @@ def test_the_readme_report_example_is_real_output(home: Path) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## History, reports and export", 1)[1].split("\n## ", 1)[0]
     block = section.split("$ tens report last\n", 1)[1].split("```", 1)[0]
-    out = run(["report", FIRST], home).stdout
+    out = run("report", FIRST, home=home).stdout
 
     def steady(text: str) -> list[str]:  # the start time is shown in local time
         return [line for line in text.splitlines() if not line.startswith("  started:")]

@@ -6,9 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner, Result
-
-from tenscontrol.cli.main import cli
+from helpers.cli import run as run  # re-exported for the profile tests
 from tenscontrol.profiles.model import Profile
 from tenscontrol.profiles.schema import ProfileFile
 
@@ -58,11 +56,6 @@ def replace(old: str, new: str) -> str:
     if old not in VALID:
         raise KeyError(old)
     return VALID.replace(old, new, 1)
-
-
-def run(*args: str) -> Result:
-    """Run ``tens`` in-process with stdout and stderr kept apart."""
-    return CliRunner().invoke(cli, list(args))
 
 
 def profile_from(data: dict[str, Any]) -> Profile:
