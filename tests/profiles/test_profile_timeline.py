@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -114,15 +113,16 @@ def test_deterministic(t1: int, t2: int) -> None:
     assert Timeline(prof).at(t2) == stimulation_at(prof, t2)
 
 
-def test_sixty_minutes_at_20_hz_is_fast() -> None:
+def test_sixty_minutes_sampled_at_20_hz_stay_within_the_modulation() -> None:
+    """Every 50 ms tick of an hour of rate modulation. (How fast: the virtual-session
+    benchmark, which evaluates the timeline on every tick; no wall-clock bound here.)"""
     data = valid_dict()
     data["duration_min"] = 60
     data["phases"][0].update(
         duration_s=3600, rate_hz=80, modulation={"kind": "rate", "rate_to_hz": 120, "period_s": 12}
     )
     timeline = Timeline(profile_from(data))
-    start = time.perf_counter()
     samples = [timeline.at(t) for t in range(0, 3_600_000, 50)]
-    elapsed = time.perf_counter() - start
     assert len(samples) == 72_000
-    assert elapsed < 1.0, elapsed
+    assert {s.rate_mhz for s in samples} <= set(range(80_000, 120_001))
+    assert min(s.rate_mhz for s in samples) == 80_000
