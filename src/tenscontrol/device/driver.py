@@ -158,6 +158,14 @@ class TensDevice:
                 f"{response.device_max_version}, this host speaks {PROTOCOL_MAJOR}",
                 hint="update tenscontrol or the device firmware so they share a version",
             )
+        if not PROTOCOL_MAJOR <= response.selected_version <= PROTOCOL_MAJOR:
+            # A version this host never offered: it cannot know what the frames mean.
+            raise IncompatibleDevice(
+                f"the device selected protocol {response.selected_version}, outside the range"
+                f" {PROTOCOL_MAJOR}-{PROTOCOL_MAJOR} this host offered (the device speaks"
+                f" {response.device_min_version}-{response.device_max_version})",
+                hint="the device firmware does not follow the HELLO rules; nothing was started",
+            )
         self.info = device_info(response)
         self._core.established = True
         self._core.heartbeats = True

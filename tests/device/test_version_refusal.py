@@ -1,0 +1,64 @@
+"""The host refuses a device that selects a protocol version outside the HELLO range the
+host offered (issue 14: HELLO(1,1) answered with selected 2 used to give a full session)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from device_helpers import virtual_device
+from pytest_mock import MockerFixture
+
+from tenscontrol.errors import IncompatibleDevice
+from tenscontrol.protocol import Identity
+from tenscontrol.sim.model import DeviceModel
+
+
+def selects(version: int, mocker: MockerFixture) -> None:
+    """Make the simulator answer every HELLO it can serve with ``selected_version``."""
+    real = DeviceModel.identity
+
+    def answer(self: DeviceModel, selected_version: int = 1) -> Identity:
+        identity = real(self, selected_version)
+        if not selected_version:
+            return identity
+        return replace(identity, selected_version=version, device_max_version=2)
+
+    mocker.patch.object(DeviceModel, "identity", answer)
+
+
+@pytest.mark.parametrize("version", [2, 7])
+def test_a_version_outside_the_offered_range_is_refused_naming_both(
+    version: int, mocker: MockerFixture
+) -> None:
+    selects(version, mocker)
+    with (
+        pytest.raises(
+            IncompatibleDevice, match=rf"selected protocol {version}, outside"
+        ) as refused,
+        virtual_device(),
+    ):
+        pass
+    assert "range 1-1 this host offered" in str(refused.value)
+    assert "the device speaks 1-2" in str(refused.value)
+
+
+def test_the_offered_version_is_accepted(mocker: MockerFixture) -> None:
+    selects(1, mocker)
+    with virtual_device() as device:
+        assert device.info is not None
+        assert device.info.protocol_version == 1
+
+
+def test_no_common_version_is_refused_naming_the_devices_range(mocker: MockerFixture) -> None:
+    real = DeviceModel.identity
+
+    def only_version_2(self: DeviceModel, selected_version: int = 1) -> Identity:
+        return replace(
+            real(self, 0), selected_version=0, device_min_version=2, device_max_version=2
+        )
+
+    mocker.patch.object(DeviceModel, "identity", only_version_2)
+    expected = "speaks protocol 2-2, this host speaks 1"
+    with pytest.raises(IncompatibleDevice, match=expected), virtual_device():
+        pass
