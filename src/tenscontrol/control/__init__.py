@@ -37,7 +37,9 @@ Modules, one job each: :mod:`.wire` (the JSON-line format both ends share), :mod
 (the folder, the socket files and the lock), :mod:`.client` (what the commands use),
 :mod:`.requests` (typed requests and their strict parser), :mod:`.status` (the status
 object), :mod:`.handler` (request -> engine action -> answer, no sockets),
-:mod:`.connections` (client limits, deadlines, each connection's life) and :mod:`.server`
+:mod:`.admission` (who gets in: the peer check, client limits, who makes room),
+:mod:`.connection` (the record of one connection), :mod:`.connections` (deadlines, each
+connection's life) and :mod:`.server`
 (the sockets and the thread that serves them).
 
 Layers: ``control`` sits above ``session`` (it uses the engine) and below ``cli``; nothing

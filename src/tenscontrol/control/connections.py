@@ -1,4 +1,4 @@
-"""The client connections of the control server: who gets in, and each one's life.
+"""The client connections of the control server: the table of them, and each one's life.
 
 Owned by the server loop's thread; nothing here blocks. A connection reads a request line,
 waits for its answer (:class:`~.handler.Pending`), writes it, and reads the next one; after
@@ -8,39 +8,40 @@ timeout:
 * a whole request has :data:`REQUEST_DEADLINE_S` seconds, from the accept (or the previous
   answer) to a complete line, however the bytes trickle in; an answer it does not take is
   dropped after the same time;
-* ``control.sock`` serves at most :data:`MAX_CLIENTS` connections; one more gets a one-line
-  busy answer (a non-blocking send into its empty socket buffer) and is closed. A
-  connection is closed after :data:`MAX_REQUESTS_PER_CONNECTION` answers;
-* ``stop.sock`` takes one request per connection, at most :data:`MAX_STOP_CLIENTS` at once.
-  When it is full, the one already answered, else the oldest that has not sent a complete
-  request, is dropped to make room, so a new stopper always gets in.
+* a ``control.sock`` connection is closed after :data:`MAX_REQUESTS_PER_CONNECTION`
+  answers; a ``stop.sock`` one after its first.
+
+Who gets in (the peer check, :data:`MAX_CLIENTS` on ``control.sock``, the
+:data:`MAX_STOP_CLIENTS` of ``stop.sock`` and which one makes room) is :mod:`.admission`;
+the record of one connection is :mod:`.connection`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import selectors
 import socket
-import struct
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
+# The `X as X` names stay importable from here, where the server and the tests take them.
+from tenscontrol.control.admission import MAX_CLIENTS as MAX_CLIENTS
+from tenscontrol.control.admission import MAX_STOP_CLIENTS as MAX_STOP_CLIENTS
+from tenscontrol.control.admission import admission
+from tenscontrol.control.admission import refuse as refuse
+from tenscontrol.control.admission import same_user as same_user
+from tenscontrol.control.connection import SEND_FLAGS as SEND_FLAGS
+from tenscontrol.control.connection import Connection as Connection
+from tenscontrol.control.connection import ConnState as ConnState
 from tenscontrol.control.handler import Pending, RequestHandler
 from tenscontrol.control.requests import RequestKind
 from tenscontrol.control.slot import Endpoint
-from tenscontrol.control.wire import MAX_LINE, Answer, busy_answer, encode, error_answer
+from tenscontrol.control.wire import MAX_LINE, Answer, encode, error_answer
 
 log = logging.getLogger(__name__)
 
-#: Most connections ``control.sock`` serves at once; one more gets a busy answer.
-MAX_CLIENTS = 16
-#: Most connections ``stop.sock`` holds at once; one more makes room (see the module doc).
-MAX_STOP_CLIENTS = 8
 #: Seconds a connection has for a whole request line, from its accept or its previous
 #: answer; also the longest time an answer may wait for the client to take it.
 REQUEST_DEADLINE_S = 2.0
@@ -52,57 +53,6 @@ MAX_REQUESTS_PER_CONNECTION = 32
 #: unread data would reset it before the client has read the answer.
 LINGER_S = 0.5
 LINGER_BYTES = 1 << 20
-
-#: A client that hung up makes a send fail with EPIPE, never raise SIGPIPE (Python ignores
-#: SIGPIPE already; this holds even if something restores its default, where it exists).
-SEND_FLAGS = getattr(socket, "MSG_NOSIGNAL", 0)
-
-
-class ConnState(Enum):
-    """Where a connection is in its life."""
-
-    READING = "reading"  #: waiting for a complete request line
-    WAITING = "waiting"  #: its request waits for the engine (nothing more is read)
-    WRITING = "writing"  #: its answer is going out
-    LINGERING = "lingering"  #: answered for the last time; half-closed, draining
-    CLOSED = "closed"
-
-
-@dataclass(eq=False)
-class Connection:
-    """One client connection. Times are monotonic seconds."""
-
-    sock: socket.socket
-    endpoint: Endpoint
-    deadline: float
-    state: ConnState = ConnState.READING
-    events: int = 0  # what it is registered for in the selector (0: not registered)
-    inbuf: bytearray = field(default_factory=bytearray)
-    outbuf: bytearray = field(default_factory=bytearray)
-    pending: Pending | None = None
-    served: int = 0
-    last: bool = False  # close once the answer in outbuf is out
-    lingered: int = 0  # bytes dropped while lingering
-
-
-def same_user(conn: socket.socket) -> bool:
-    """True when the peer runs as this user (Linux SO_PEERCRED; elsewhere the 0700 folder
-    and the 0600 socket are the only guard, and this returns True)."""
-    option = getattr(socket, "SO_PEERCRED", None)
-    if option is None:
-        return True
-    try:
-        _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, option, 12))
-    except OSError:
-        return False
-    return bool(uid == os.getuid())
-
-
-def refuse(sock: socket.socket, answer: Answer) -> None:
-    """One line into a fresh socket's empty buffer (never blocks), then close."""
-    with contextlib.suppress(OSError):
-        sock.send(encode(answer), SEND_FLAGS)
-    sock.close()
 
 
 class Connections:
@@ -133,40 +83,26 @@ class Connections:
 
     # --- who gets in ---------------------------------------------------------------------
     def admit(self, endpoint: Endpoint, sock: socket.socket) -> None:
-        """Take a connection just accepted on ``endpoint``, or refuse it (see module doc)."""
+        """Take a connection just accepted on ``endpoint``, or refuse it (see
+        :mod:`.admission`)."""
         sock.setblocking(False)
         if not same_user(sock):
             log.warning("control connection from another user refused")
             sock.close()
             return
         table = [conn for conn in self._conns if conn.endpoint is endpoint]
-        if endpoint is Endpoint.CONTROL and len(table) >= MAX_CLIENTS:
-            log.debug("control.sock busy: %d clients", len(table))
-            refuse(sock, busy_answer(f"{MAX_CLIENTS} clients are connected; try again"))
+        decided = admission(endpoint, table)
+        if decided.refused is not None:
+            if endpoint is Endpoint.CONTROL:
+                log.debug("control.sock busy: %d clients", len(table))
+            refuse(sock, decided.refused)
             return
-        if endpoint is Endpoint.STOP and len(table) >= MAX_STOP_CLIENTS:
-            victim = self._evictable(table)
-            if victim is None:  # every one has asked for the stop already: it is under way
-                refuse(
-                    sock,
-                    busy_answer(f"{len(table)} stop requests are waiting for the session's end"),
-                )
-                return
+        if decided.evicted is not None:
             log.debug("stop.sock full: dropping its oldest connection without a request")
-            self._say_and_drop(victim, busy_answer("dropped to make room for another stop request"))
+            self._say_and_drop(*decided.evicted)
         conn = Connection(sock, endpoint, time.monotonic() + self.request_deadline_s)
         self._conns[conn] = None
         self._interest(conn, selectors.EVENT_READ)
-
-    @staticmethod
-    def _evictable(table: list[Connection]) -> Connection | None:
-        """The stop connection to drop for a newcomer: one already answered (lingering),
-        else the oldest without a complete request; never one whose stop is under way."""
-        for state in (ConnState.LINGERING, ConnState.READING):
-            for conn in table:  # oldest first
-                if conn.state is state:
-                    return conn
-        return None
 
     # --- what the loop calls -------------------------------------------------------------
     def on_ready(self, conn: Connection, mask: int) -> None:

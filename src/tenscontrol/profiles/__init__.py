@@ -1,6 +1,7 @@
 """Stimulation profiles: the file format, loading, the dose check and the timeline.
 
-Layers, each importing only downward: ``units`` -> ``schema`` (the TOML file model) ->
+Layers, each importing only downward: ``units`` / ``text`` -> ``fields`` (one value's
+type and bounds) -> ``schema`` (the TOML file model) ->
 ``model`` (integer units) -> ``loader`` / ``dose`` / ``timeline`` -> ``chart`` (preview).
 """
 
