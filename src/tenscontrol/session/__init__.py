@@ -3,8 +3,9 @@ streams setpoints.
 
 Inside: ``config`` (user caps) -> ``limits`` (the chain and the one setpoint check) ->
 ``ramps`` and ``overdelivery`` (pure, integer ms and uA) -> ``plan`` -> ``inbox``, ``ticks``,
-``output`` -> ``engine`` (the run loop, stop paths) with ``recorder`` and ``logbook``, which
-write through :mod:`tenscontrol.records` (the log files and the index).
+``output`` -> ``ending`` (output 0, then the record) -> ``engine`` (the run loop, stop paths)
+with ``recorder`` and ``logbook``, which write through :mod:`tenscontrol.records` (the log
+files and the index).
 """
 
 from typing import TYPE_CHECKING

@@ -2,8 +2,9 @@
 device, under the limit chain. It is the glue: the plan says what, the
 :class:`~tenscontrol.session.inbox.Inbox` holds what was asked, the
 :class:`~tenscontrol.session.ticks.TickLoop` says when,
-:class:`~tenscontrol.session.output.ChannelIO` talks to the device, and
-:mod:`~tenscontrol.session.logbook` keeps the record.
+:class:`~tenscontrol.session.output.ChannelIO` talks to the device,
+:mod:`~tenscontrol.session.logbook` keeps the record, and
+:class:`~tenscontrol.session.ending.SessionEnding` ends it (output 0 first, then the record).
 
 :meth:`SessionEngine.run` runs in the caller's thread and owns every piece of session
 state; other threads and signal handlers only *ask* (commands, :meth:`request_stop`), and
@@ -27,7 +28,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 from tenscontrol.clock import Clock
@@ -36,11 +36,11 @@ from tenscontrol.errors import TensError, UserInputError
 from tenscontrol.profiles.model import Profile
 from tenscontrol.profiles.timeline import Stimulation
 from tenscontrol.session.config import UserCaps
+from tenscontrol.session.ending import SessionEnding
 from tenscontrol.session.events import (
     Event,
     EventCallback,
     EventKind,
-    SessionLogFailed,
     SessionResult,
     SessionState,
     SetpointTiming,
@@ -50,16 +50,7 @@ from tenscontrol.session.events import (
     end_of,
 )
 from tenscontrol.session.inbox import Command, CommandKind, Inbox
-from tenscontrol.session.logbook import (
-    ALARM_EVENTS,
-    close_log,
-    daily_warning,
-    end_detail,
-    open_log,
-    report_log_failure,
-    session_id_for,
-    write_summary,
-)
+from tenscontrol.session.logbook import daily_warning, open_log, session_id_for
 from tenscontrol.session.output import ChannelIO
 from tenscontrol.session.plan import DEFAULT_PERIOD_MS, plan_session
 from tenscontrol.session.recorder import Recorder
@@ -124,7 +115,6 @@ class SessionEngine:
         self._engine_thread: int | None = None
         self.session_id = ""
         self.warnings: list[str] = []
-        self._end_reason: StopReason | None = None
         self._snapshot = self._make_snapshot(SessionState.STARTING, 0, None)
 
     @property
@@ -228,9 +218,20 @@ class SessionEngine:
                 self._inbox.interrupted()
             elif not isinstance(exc, TensError):
                 log.exception("session ended by an unexpected error")
-        confirmed = self._halt(reason, error)
+        ending = SessionEnding(
+            self._io, self._rec, self._inbox, self._emit, self.clock, self.data_root
+        )
+        confirmed = ending.halt(self._now_ms(), reason, error)
         self.device.unsubscribe(self._on_device_event)
-        return self._finish(reason, error, confirmed)
+        duration = max(0, self._now_ms())
+        result = ending.finish(
+            self.session_id, duration, reason, error, confirmed, tuple(self.warnings)
+        )
+        # only now: whoever sees ENDED finds the log already closed and indexed
+        self._snapshot = self._make_snapshot(
+            SessionState.ENDED, min(duration, self.duration_ms), None, reason=reason.value
+        )
+        return result
 
     def _channel_io(self, started_s: float) -> ChannelIO:
         """The session's traffic with the device, from session time 0 at ``started_s``."""
@@ -245,11 +246,6 @@ class SessionEngine:
             stopping=lambda: self._inbox.stop is not None,
             on_sent=self._tell_timing if self._timing else None,
         )
-
-    @property
-    def _stop_detail(self) -> dict[str, object]:
-        """What exactly ended the session (for the stop and end records; see end_detail)."""
-        return end_detail(self._end_reason, self._inbox.stop, self._rec.failed)
 
     def _loop(self) -> StopReason:
         self._emit(EventKind.START, None, {"channels": list(self.channels)})
@@ -292,52 +288,6 @@ class SessionEngine:
                 callback(timing)
             except Exception:  # a broken listener must not stop a session
                 log.exception("session timing subscriber failed")
-
-    # --- the end -------------------------------------------------------------------------
-    def _halt(self, reason: StopReason, error: BaseException | None) -> bool:
-        """Output 0 first (STOP, confirmed, unless the port is gone), then record it.
-        Never raises: a failing log must not keep output on."""
-        confirmed = self._io.stop_all(self._now_ms(), error)
-        self._end_reason = reason
-        alarm = ALARM_EVENTS.get(reason)
-        if alarm is not None:
-            self._emit_safely(alarm, {"error": str(error)})
-        self._emit_safely(
-            EventKind.STOP, {"reason": reason.value, **self._stop_detail, "confirmed": confirmed}
-        )
-        return confirmed
-
-    def _emit_safely(self, kind: EventKind, data: dict[str, object]) -> None:
-        try:
-            self._emit(kind, None, data)
-        except SessionLogFailed:
-            pass  # told once, with the outcome of the stop, by report_log_failure
-        except Exception as log_error:
-            log.error("session log: could not record %s: %s", kind, log_error)
-
-    def _finish(
-        self, reason: StopReason, error: BaseException | None, confirmed: bool
-    ) -> SessionResult:
-        duration = max(0, self._now_ms())
-        self._emit_safely(EventKind.END, {"reason": reason.value, **self._stop_detail})
-        result = SessionResult(
-            self.session_id,
-            reason,
-            duration,
-            dict(self._io.max_delivered),
-            error,
-            None,
-            tuple(self.warnings),
-            confirmed,
-            self._stop_detail,
-        )
-        write_summary(self._rec, result, self.clock.wall())
-        report_log_failure(self._rec, confirmed)
-        path = close_log(self._rec, self.data_root)
-        self._snapshot = self._make_snapshot(
-            SessionState.ENDED, min(duration, self.duration_ms), None, reason=reason.value
-        )
-        return replace(result, log_path=path)
 
     def _check_daily_total(self, wall: float) -> None:
         if not self.record:
