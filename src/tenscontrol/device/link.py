@@ -2,7 +2,9 @@
 reads and dispatches frames, and notices a failed link.
 
 The bookkeeping lives elsewhere, pure: :class:`~tenscontrol.device.requests.RequestTable`
-(sequence ids, queues, retries, expiry) and
+(sequence ids, queues, retries, expiry),
+:class:`~tenscontrol.device.receiver.FrameReceiver` (bytes in to messages, dropped frames),
+:class:`~tenscontrol.device.sender.FrameSender` (requests to bytes, the record of frames sent),
 :class:`~tenscontrol.device.telemetry_monitor.TelemetryMonitor` (lost frames, faults that
 end the link), :mod:`~tenscontrol.device.link_health` (noise, silence, missed heartbeats).
 Other threads only :meth:`LinkCore.submit` requests and wait on them. Run by one owner
@@ -18,9 +20,11 @@ import threading
 from collections.abc import Callable
 
 from tenscontrol.clock import Clock
-from tenscontrol.device.link_health import HeartbeatMisses, noise_error, silence_error
+from tenscontrol.device.link_health import HeartbeatMisses
 from tenscontrol.device.port_read import read_some
+from tenscontrol.device.receiver import FrameReceiver
 from tenscontrol.device.requests import Pending, RequestTable
+from tenscontrol.device.sender import FrameSender
 from tenscontrol.device.state import (
     LinkFailed,
     LinkStats,
@@ -30,33 +34,19 @@ from tenscontrol.device.state import (
 )
 from tenscontrol.device.telemetry_monitor import (
     FaultVerdict,
-    SendGaps,
     TelemetryMonitor,
     fatal_fault_error,
-    watchdog_error,
 )
-from tenscontrol.errors import (
-    DeviceRebooted,
-    PortLost,
-    ProtocolError,
-    TensError,
-)
+from tenscontrol.errors import DeviceRebooted, PortLost, TensError
 from tenscontrol.protocol import (
-    PROTOCOL_MAJOR,
     Ack,
     Boot,
-    Frame,
-    FrameDecoder,
-    FrameFault,
     Heartbeat,
     Identity,
     Message,
     Nak,
-    Start,
     Stop,
     Telemetry,
-    decode_message,
-    encode_message,
 )
 from tenscontrol.transport.ports import PORT_ERRORS, Port
 from tenscontrol.transport.trace import FrameTracer
@@ -71,7 +61,7 @@ _NEVER = float("inf")
 
 
 class LinkCore:
-    """Owns the port, the decoder and the heartbeat. Not a thread itself: run by one owner
+    """Owns the port and the heartbeat. Not a thread itself: run by one owner
     thread (:meth:`service`) or by a reader and a writer thread (see the module)."""
 
     def __init__(
@@ -86,10 +76,10 @@ class LinkCore:
         self.port = port
         self.clock = clock
         self.heartbeat_period_s = heartbeat_period_s
-        self.tracer = tracer
         self.requests = RequestTable(max_attempts)
         self.monitor = TelemetryMonitor()
         self.stats = LinkStats()
+        self.tracer = tracer  # may be set or replaced at any time
         self.failure: TensError | None = None
         self.failed = threading.Event()  # set with ``failure``, so waiters wake at once
         self.latest: TelemetrySample | None = None
@@ -98,14 +88,10 @@ class LinkCore:
         #: Called (in the reading thread) after each batch of frames handled and on a
         #: failure: lets whoever waits for the device look again. Must not block.
         self.on_activity: Callable[[], None] | None = None
-        self._decoder = FrameDecoder()
         self._lock = threading.RLock()  # re-entrant: fail() may run in a signal handler
         self._subscribers = Subscribers()
-        self.gaps = SendGaps(clock.monotonic())
-        self._last_frame = clock.monotonic()
-        #: The watchdog asked for in the last START sent (s), for telling a host that did
-        #: not run (HostStarved) from a link or device problem when the watchdog trips.
-        self._watchdog_s: float | None = None
+        self._sender = FrameSender(clock.monotonic(), self.stats)
+        self._receiver = FrameReceiver(clock, self.stats)
         self._misses = HeartbeatMisses()
         self._writer_waker: Waker | None = None
 
@@ -126,7 +112,7 @@ class LinkCore:
     @property
     def longest_send_gap_s(self) -> float:
         """Longest gap between two frames sent while the link was sound, seconds."""
-        return self.gaps.longest_s
+        return self._sender.gaps.longest_s
 
     # --- called from any thread ------------------------------------------------------
     def submit(
@@ -229,7 +215,7 @@ class LinkCore:
         if self.requests.queued:
             return self.clock.monotonic()
         due = self.heartbeats and self.failure is None
-        soon = self.gaps.last_sent + self.heartbeat_period_s if due else _NEVER
+        soon = self._sender.gaps.last_sent + self.heartbeat_period_s if due else _NEVER
         return self.requests.earliest_deadline(soon)
 
     def send_raw(self, data: bytes) -> None:
@@ -244,7 +230,7 @@ class LinkCore:
         while self.clock.monotonic() < deadline:
             if not self.port.read(max(1, self.port.in_waiting)):
                 break
-        self._decoder = FrameDecoder()
+        self._receiver.reset()
 
     def fail(self, error: TensError) -> None:
         """Record the first fatal failure, fail every pending request, tell subscribers,
@@ -275,22 +261,16 @@ class LinkCore:
             self._transmit(pending)
 
     def _transmit(self, pending: Pending) -> None:
-        if not pending.wire:
-            pending.wire = encode_message(pending.message, pending.seq)
+        wire = self._sender.wire(pending)
         now = self.clock.monotonic()
         self.requests.sent(pending, now)
-        self.port.write(pending.wire)
-        self.gaps.sent(now, counted=self.failure is None)
-        if isinstance(pending.message, Start):
-            self._watchdog_s = pending.message.watchdog_ms / 1_000
-        self.stats.frames_out += 1
-        if self.tracer:
-            self.tracer.record_sent(pending.wire, pending.message, pending.seq)
+        self.port.write(wire)
+        self._sender.sent(pending, now, counted=self.failure is None, tracer=self.tracer)
 
     def _heartbeat_if_due(self) -> None:
         if not self.heartbeats or self.failure is not None:
             return
-        if self.clock.monotonic() - self.gaps.last_sent < self.heartbeat_period_s:
+        if self.clock.monotonic() - self._sender.gaps.last_sent < self.heartbeat_period_s:
             return
         # A heartbeat goes out every period even while earlier ones are unanswered: one
         # lost frame must not silence the host for a whole request timeout.
@@ -319,41 +299,25 @@ class LinkCore:
         if until_due:
             wait = max(self.next_wakeup() - self.clock.monotonic(), MIN_READ_WAIT_S)
         data = read_some(self.port, wait)
+        receiver = self._receiver
         if not data:
-            silent = silence_error(self.clock.monotonic() - self._last_frame)
+            silent = receiver.silence()
             if silent is not None and self.established:
                 self.fail(silent)
             return
-        for item in self._decoder.feed(data):
-            if self.tracer:
-                self.tracer.record_received(item)
-            if isinstance(item, FrameFault):
-                self._dropped()
+        for received in receiver.feed(data, self.tracer):
+            if received is not None:
+                self._dispatch(received.seq, received.message)
                 continue
-            self._last_frame = self.clock.monotonic()
-            self._dispatch(item)
+            # A frame that could not be used (counted): fail a link that drops too many.
+            noisy = receiver.noise()
+            if noisy is not None and self.established:
+                self.fail(noisy)
         self._activity()
 
-    def _dropped(self) -> None:
-        """A frame that could not be used: count it, and fail a link that drops too many."""
-        self.stats.frame(ok=False)
-        noisy = noise_error(self.stats.recent_error_count()[0])
-        if noisy is not None and self.established:
-            self.fail(noisy)
-
-    def _dispatch(self, frame: Frame) -> None:
-        if frame.version != PROTOCOL_MAJOR:
-            self._dropped()  # a frame in another version is noise on this link too
-            return
-        try:
-            message = decode_message(frame)
-        except ProtocolError as error:
-            log.debug("unreadable frame: %s", error)
-            self._dropped()
-            return
-        self.stats.frame(ok=True)
+    def _dispatch(self, seq: int, message: Message) -> None:
         if isinstance(message, Telemetry):
-            self._on_telemetry(frame.seq, message)
+            self._on_telemetry(seq, message)
         elif isinstance(message, Boot):
             if self.established:
                 self.fail(
@@ -363,7 +327,7 @@ class LinkCore:
                     )
                 )
         elif isinstance(message, Identity | Ack | Nak):
-            self._on_response(frame.seq, message)
+            self._on_response(seq, message)
 
     def _on_response(self, seq: int, message: Identity | Ack | Nak) -> None:
         pending = self.requests.answered(seq, message)
@@ -383,8 +347,7 @@ class LinkCore:
         sample = TelemetrySample(self.clock.monotonic(), seq, telemetry)
         self.latest = sample
         if verdict is FaultVerdict.HOST_LOST:
-            recent = self.gaps.recent(self.clock.monotonic())
-            self.fail(watchdog_error(recent, self._watchdog_s))
+            self.fail(self._sender.watchdog_error(self.clock.monotonic()))
         elif verdict is FaultVerdict.FATAL:
             self.fail(fatal_fault_error(telemetry))
         Subscribers.notify(self._subscribers.current, sample)
