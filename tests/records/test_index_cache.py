@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from records_helpers import FIRST_WALL, fresh_process, isolated_home, three_logged, write_log
 
+from records.records_helpers import (
+    FIRST_WALL,
+    write_log,
+)
 from tenscontrol.files import FileRefused
 from tenscontrol.records import index, index_db
 from tenscontrol.records.diary import store_pain
@@ -22,21 +25,6 @@ from tenscontrol.records.lookup import sync_index
 from tenscontrol.records.paths import index_path
 
 GARBAGE = bytes(range(7, 207))  # 200 bytes that no SQLite header starts with
-
-
-@pytest.fixture(autouse=True)
-def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    fresh_process(monkeypatch)
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolated_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def logged(home: Path) -> list[str]:
-    return three_logged(home)
 
 
 def mode(path: Path) -> int:

@@ -9,9 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from records_helpers import isolated_home, tens_bound_by_modes, three_logged, write_log
 
-from helpers.processes import child_env, tens
+from helpers.processes import tens
+from records.records_helpers import tens_bound_by_modes, write_log
 from tenscontrol.records.logreader import read_log
 from tenscontrol.records.paths import index_path
 
@@ -19,21 +19,6 @@ FAST = ("--simulate", "--speed", "600", "--yes", "--no-diary", "--duration", "1m
 START = ("start", "--profile", "low-back", "--intensity", "5", *FAST)
 #: Room for any one file in the "full disk" runs: less than one SQLite page.
 FULL_AFTER_BYTES = 1_024
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolated_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def logged(home: Path) -> list[str]:
-    return three_logged(home)
-
-
-@pytest.fixture
-def env(home: Path) -> dict[str, str]:
-    return child_env(home)
 
 
 def corrupt(path: Path) -> None:

@@ -10,21 +10,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from records_helpers import fresh_process, isolated_home, three_logged
 
+from records.records_helpers import three_logged
 from tenscontrol.files import FileRefused
 from tenscontrol.records import index, index_db
 from tenscontrol.records.paths import index_path
-
-
-@pytest.fixture(autouse=True)
-def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    fresh_process(monkeypatch)
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolated_home(tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("suffix", index_db.SIDE_SUFFIXES)
