@@ -30,12 +30,14 @@ def tens(
     timeout: float = DEADLINE_S,
     umask: int = -1,
     file_size_limit: int | None = None,
+    preexec: Callable[[], None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``tens ARGS`` in a child process, run to its end (stdin closed, output captured).
 
     ``umask``: the child's (-1: this one's); ``file_size_limit``: RLIMIT_FSIZE in bytes, a
     disk that is full after that many bytes of any one file (Python ignores SIGXFSZ, so a
-    write past it fails with EFBIG like a full disk's ENOSPC)."""
+    write past it fails with EFBIG like a full disk's ENOSPC); ``preexec``: anything else
+    to do in the child before ``exec`` (e.g. drop capabilities), after the size limit."""
     return subprocess.run(
         [sys.executable, "-m", "tenscontrol.cli", *args],
         env=env,
@@ -45,12 +47,17 @@ def tens(
         stdin=subprocess.DEVNULL,
         check=False,
         umask=umask,
-        preexec_fn=None if file_size_limit is None else _limit_file_size(file_size_limit),
+        preexec_fn=_child_setup(file_size_limit, preexec),
     )
 
 
-def _limit_file_size(limit: int) -> Callable[[], None]:
+def _child_setup(limit: int | None, then: Callable[[], None] | None) -> Callable[[], None] | None:
+    if limit is None:
+        return then
+
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        if then is not None:
+            then()
 
     return apply

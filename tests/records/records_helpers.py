@@ -7,13 +7,12 @@ from __future__ import annotations
 import ctypes
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from helpers.processes import DEADLINE_S
+from helpers.processes import tens
 from tenscontrol.records import index
 from tenscontrol.records.logwriter import SessionLogWriter
 
@@ -113,15 +112,6 @@ def tens_bound_by_modes() -> Tens:
         pytest.skip("root without CAP_SETPCAP: file modes cannot be made to bind")
 
     def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "tenscontrol.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=DEADLINE_S,
-            stdin=subprocess.DEVNULL,
-            check=False,
-            preexec_fn=_drop_file_overrides if root else None,
-        )
+        return tens(env, *args, preexec=_drop_file_overrides if root else None)
 
     return run

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 import click
 
 from tenscontrol.cli.exits import exit_code_for, report_errors
-from tenscontrol.cli.outputs import STREAM_FILE
+from tenscontrol.cli.outputs import trace_option
 from tenscontrol.device import DeviceInfo, TensDevice
 from tenscontrol.errors import TensError
 from tenscontrol.protocol import ChannelCapabilities
@@ -78,12 +78,7 @@ def describe_info(info: DeviceInfo) -> list[str]:
     help="Also probe this port or URL (repeatable; sim://, socket://127.0.0.1:N).",
 )
 @click.option("--allow-remote", is_flag=True, help="Allow socket:// to a host other than loopback.")
-@click.option(
-    "--trace",
-    "trace_file",
-    type=STREAM_FILE,
-    help="Trace every frame to FILE (a new file, mode 0600; '-': standard output).",
-)
+@trace_option
 @report_errors
 def devices(
     as_json: bool,

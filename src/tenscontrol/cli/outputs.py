@@ -35,3 +35,11 @@ class StreamFile(click.ParamType):  # type: ignore[type-arg]
 
 
 STREAM_FILE = StreamFile()
+
+#: ``--trace FILE`` (parameter ``trace_file``), the same for every command that has it.
+trace_option = click.option(
+    "--trace",
+    "trace_file",
+    type=STREAM_FILE,
+    help="Trace every frame to FILE (a new file, mode 0600; '-': standard output).",
+)

@@ -39,7 +39,7 @@ import click
 from click.core import ParameterSource
 
 from tenscontrol.cli.exits import EXIT_OK, EXIT_USER_INPUT, report_errors, session_exit_code, warn
-from tenscontrol.cli.outputs import STREAM_FILE
+from tenscontrol.cli.outputs import trace_option
 from tenscontrol.cli.screen_cmd import run_screening
 from tenscontrol.cli.start.device import OpenedDevice, open_device
 from tenscontrol.cli.start.live import LiveSession
@@ -249,7 +249,7 @@ def _store_pain(result: SessionResult, before: int | None, after: int | None) ->
 @click.option("--duration", metavar="LENGTH", help="Session length, e.g. 20m, 90s, 1h.")
 @click.option("--speed", type=float, metavar="X", help="Fast-forward X times (--simulate only).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line on stdout.")
-@click.option("--trace", "trace_file", type=STREAM_FILE, help="Trace frames to FILE (0600).")
+@trace_option
 @click.option("--yes", "-y", is_flag=True, help="Start without asking for confirmation.")
 @click.option("--no-diary", is_flag=True, help="Do not ask for pain scores before and after.")
 @click.option("--plain", is_flag=True, help="Plain lines even on a terminal (no live view).")
