@@ -81,6 +81,18 @@ class DeviceTimeout(DeviceError):
     """A request got no response before its deadline."""
 
 
+#: What a person must do when a stop could not be confirmed (every stop path says it).
+REMOVE_PADS = "remove the pads now and unplug the device"
+
+
+class StopNotConfirmed(DeviceError):
+    """The device acknowledged STOP but its telemetry did not show output 0 (after every
+    attempt): the output may still be on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, hint=REMOVE_PADS)
+
+
 class LinkTooNoisy(DeviceError):
     """The frame error rate on the link went over the bound."""
 

@@ -143,7 +143,7 @@ def test_stop_without_an_answer_is_exit_3(home: Path, monkeypatch: pytest.Monkey
     assert result.exit_code == 3
     assert result.stderr.splitlines() == [
         "error: the session did not answer within 15 s",
-        "hint: unplug the device if it is still stimulating",
+        "hint: the output may still be on: remove the pads now and unplug the device",
     ]
 
 
@@ -220,7 +220,10 @@ def test_a_session_that_does_not_answer_is_exit_3_never_no_session(
     assert result.stdout == ""
     assert error_lines(result) == [f"{SILENT}: nothing listens on {socket_name}"]
     if args == ("stop",):
-        assert "hint: unplug the device if it is still stimulating" in result.stderr
+        assert (
+            "hint: the output may still be on: remove the pads now and unplug the device"
+            in result.stderr
+        )
 
 
 @contextmanager

@@ -104,7 +104,7 @@ def test_json_has_the_same_data_in_integer_units(home: Path) -> None:
     kinds = [e["event"] for e in data["events"]]
     assert kinds == ["start", "lead", "stop", "end"]
     assert data["events"][1] == {
-        "t_ms": 12_030,
+        "t_ms": 12_000,  # lead off at 12.05 s device time, less the connect (with its STOP)
         "event": "lead",
         "channel": 1,
         "text": "lead channel 1: off",

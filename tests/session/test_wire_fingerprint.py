@@ -33,8 +33,10 @@ SCENARIOS: tuple[tuple[str, str, dict[int, int | None], int], ...] = (
     ("low_battery_at=17", "low-back", {1: 20_000}, 30_000),
 )
 
-#: sha256 of the recording over SCENARIOS, taken on main before the issue-12 redesign.
-FINGERPRINT = "3863b4f53959a716d0a59b3678876bdd0a4e1ed3db55f089ea1d40532a2a5a36"
+#: sha256 of the recording over SCENARIOS. Taken on main before the issue-12 redesign;
+#: changed on purpose once since, by protocol 1.1's STOP confirmation (issue 14): a STOP now
+#: waits for the first telemetry after its ACK, and repeats when that shows output.
+FINGERPRINT = "6976a95ab4af8354c17d960391c3d8b71a4f34f5fe0c6e3a7a98d56939efb53b"
 
 #: User commands in one more clean session: (device time s, command name, argument).
 COMMANDS = ((10.0, "up", 1), (14.0, "pause", 0), (17.0, "resume", 0), (25.0, "down", 1))

@@ -25,7 +25,7 @@ from tenscontrol.cli.exits import EXIT_DEVICE, EXIT_OK, report_errors
 from tenscontrol.cli.text import ma, mmss, mmss_left, over_ceiling, parse_ma, target_text
 from tenscontrol.control.client import request
 from tenscontrol.control.wire import is_busy
-from tenscontrol.errors import ControlBusy, NoSession, TensError, UserInputError
+from tenscontrol.errors import REMOVE_PADS, ControlBusy, NoSession, TensError, UserInputError
 
 #: ``tens status --watch``: seconds between refreshes.
 WATCH_PERIOD_S = 1.0
@@ -143,7 +143,7 @@ def stop() -> None:
         answer = {"ok": False, "error": str(error)}
     if answer.get("ok") is not True:
         click.echo(f"error: {answer.get('error')}", err=True)
-        click.echo("hint: unplug the device if it is still stimulating", err=True)
+        click.echo(f"hint: the output may still be on: {REMOVE_PADS}", err=True)
         sys.exit(EXIT_DEVICE)
     click.echo(f"session stopped ({answer.get('reason')}): output 0 mA, confirmed by the device")
     sys.exit(EXIT_OK)

@@ -181,7 +181,9 @@ class RequestHandler:
             data = dict(self._stop_data or {})
         reason = data.get("reason")
         if data.get("confirmed") is not True:
-            return {**error_answer("output 0 was not confirmed by the device"), "reason": reason}
+            why = data.get("unconfirmed") or "no reason given"
+            text = f"output 0 was not confirmed by the device: {why}"
+            return {**error_answer(text), "reason": reason}
         return {
             "ok": True,
             "reason": reason,

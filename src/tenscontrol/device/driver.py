@@ -34,11 +34,13 @@ from tenscontrol.device.state import (
     TelemetrySample,
     device_info,
 )
+from tenscontrol.device.stop_check import STOP_ATTEMPTS, STOP_CONFIRM_WAIT_S, StopVerdict
 from tenscontrol.errors import (
     DeviceTimeout,
     IncompatibleDevice,
     PortLost,
     ProtocolError,
+    StopNotConfirmed,
     TensError,
     UserInputError,
 )
@@ -166,7 +168,14 @@ class TensDevice:
                 f" {response.device_min_version}-{response.device_max_version})",
                 hint="the device firmware does not follow the HELLO rules; nothing was started",
             )
-        self.info = device_info(response)
+        info = device_info(response)
+        if not response.watchdog_min_ms <= self.watchdog_ms <= response.watchdog_max_ms:
+            raise IncompatibleDevice(
+                f"the device accepts a watchdog of {response.watchdog_min_ms}-"
+                f"{response.watchdog_max_ms} ms, not this host's {self.watchdog_ms} ms",
+                hint="choose a watchdog inside the device's range; nothing was started",
+            )
+        self.info = info
         self._core.established = True
         self._core.heartbeats = True
         self.stop()
@@ -213,17 +222,38 @@ class TensDevice:
         self._acked(Heartbeat(), retriable=True)
 
     def stop(self, timeout_s: float = 1.0) -> None:
-        """All channels to 0. Safe from any thread or a signal handler; jumps the queue;
-        returns once the device confirms 0, or raises :class:`DeviceTimeout` after
-        ``timeout_s`` seconds (the device watchdog is then the backstop)."""
-        pending = self._core.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
-        self._runner.request_queued()
-        self._runner.wait_done(pending, timeout_s)
-        if pending.error is not None and pending.response is None:
-            raise pending.error
-        if isinstance(pending.response, Nak):
-            raise nak_error(Stop(), pending.response)
-        self._core.armed = False
+        """All channels to 0, confirmed. Safe from any thread or a signal handler; jumps the
+        queue. Returns once the device has acknowledged STOP *and* the first telemetry frame
+        after the ACK shows it IDLE with every channel at 0 (:mod:`~tenscontrol.device.
+        stop_check`). A frame still showing output, or none within
+        :data:`~tenscontrol.device.stop_check.STOP_CONFIRM_WAIT_S`, sends STOP again, up to
+        :data:`~tenscontrol.device.stop_check.STOP_ATTEMPTS` in all; then
+        :class:`StopNotConfirmed`. No ACK within ``timeout_s`` seconds raises
+        :class:`DeviceTimeout` (the device watchdog is then the backstop)."""
+        evidence = ""
+        for _ in range(STOP_ATTEMPTS):
+            check = self._core.watch_stop()
+            pending = self._core.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
+            self._runner.request_queued()
+            self._runner.wait_done(pending, timeout_s)
+            if pending.error is not None and pending.response is None:
+                raise pending.error
+            if isinstance(pending.response, Nak):
+                raise nak_error(Stop(), pending.response)
+            if pending.response is None:
+                raise DeviceTimeout("no answer to STOP")
+            self._runner.wait_done(check, STOP_CONFIRM_WAIT_S)
+            if check.confirmed:
+                self._core.armed = False
+                return
+            if check.verdict is StopVerdict.LINK_LOST:
+                break
+            evidence = check.evidence or f"no telemetry within {STOP_CONFIRM_WAIT_S:.1f} s"
+            log.warning("STOP acknowledged but not confirmed by telemetry: %s", evidence)
+        raise StopNotConfirmed(
+            f"the stop was not confirmed: the device acknowledged STOP but "
+            f"{evidence or 'the port went away before its telemetry showed output 0'}"
+        )
 
     def stop_nowait(self) -> None:
         """Queue a priority STOP and return at once, without its confirmation. Safe from any

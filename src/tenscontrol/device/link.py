@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 
 from tenscontrol.clock import Clock
-from tenscontrol.device.link_health import HeartbeatMisses
+from tenscontrol.device.link_health import HeartbeatMisses, telemetry_silence_error
 from tenscontrol.device.port_read import read_some
 from tenscontrol.device.receiver import FrameReceiver
 from tenscontrol.device.requests import Pending, RequestTable
@@ -32,6 +32,7 @@ from tenscontrol.device.state import (
     Subscribers,
     TelemetrySample,
 )
+from tenscontrol.device.stop_check import StopCheck
 from tenscontrol.device.telemetry_monitor import (
     FaultVerdict,
     TelemetryMonitor,
@@ -94,6 +95,12 @@ class LinkCore:
         self._receiver = FrameReceiver(clock, self.stats)
         self._misses = HeartbeatMisses()
         self._writer_waker: Waker | None = None
+        #: The STOP confirmation being waited for (None when nobody waits): judged by the
+        #: first telemetry frame after a STOP's ACK, in the reading thread.
+        self._stop_check: StopCheck | None = None
+        #: When the last TELEMETRY arrived (driver clock, s): while RUNNING, telemetry that
+        #: stops while answers still come fails the link (Host duties: lost telemetry).
+        self._telemetry_at = clock.monotonic()
 
     @property
     def max_attempts(self) -> int:
@@ -145,6 +152,15 @@ class LinkCore:
     def unsubscribe(self, callback: Subscriber) -> None:
         """Stop calling ``callback``."""
         self._subscribers.remove(callback)
+
+    def watch_stop(self) -> StopCheck:
+        """Before submitting a STOP: a check that the first telemetry frame after the next
+        STOP ACK will judge (it replaces any earlier one). Any thread."""
+        check = StopCheck()
+        self._stop_check = check
+        if self.port_lost:
+            check.lost()
+        return check
 
     def enable_wakeups(self) -> None:
         """Before a writer thread starts: let :meth:`submit` wake :meth:`wait_for_work`."""
@@ -244,6 +260,9 @@ class LinkCore:
             self.requests.fail_all(error, keep_stops=not port_gone)
             subscribers = self._subscribers.current
         log.warning("link failed: %s", error)
+        check = self._stop_check
+        if port_gone and check is not None:
+            check.lost()
         if not port_gone and not self.requests.stop_in_flight():
             self.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
         Subscribers.notify(subscribers, LinkFailed(self.clock.monotonic(), error))
@@ -313,6 +332,10 @@ class LinkCore:
             noisy = receiver.noise()
             if noisy is not None and self.established:
                 self.fail(noisy)
+        if self.monitor.armed and self.failure is None:
+            quiet = telemetry_silence_error(self.clock.monotonic() - self._telemetry_at)
+            if quiet is not None:
+                self.fail(quiet)
         self._activity()
 
     def _dispatch(self, seq: int, message: Message) -> None:
@@ -337,6 +360,9 @@ class LinkCore:
         if isinstance(pending.message, Heartbeat):
             self._misses.answered()
         self.stats.rtt(self.clock.monotonic() - pending.sent_at)
+        check = self._stop_check
+        if check is not None and isinstance(pending.message, Stop) and isinstance(message, Ack):
+            check.acked()  # before finish(): the waiter then waits for the next telemetry
         pending.finish(response=message)
 
     def _on_telemetry(self, seq: int, telemetry: Telemetry) -> None:
@@ -346,6 +372,10 @@ class LinkCore:
         self.stats.device_frame_errors = telemetry.frame_errors
         sample = TelemetrySample(self.clock.monotonic(), seq, telemetry)
         self.latest = sample
+        self._telemetry_at = sample.at
+        check = self._stop_check
+        if check is not None:
+            check.observe(telemetry)
         if verdict is FaultVerdict.HOST_LOST:
             self.fail(self._sender.watchdog_error(self.clock.monotonic()))
         elif verdict is FaultVerdict.FATAL:

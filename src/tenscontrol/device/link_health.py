@@ -32,6 +32,18 @@ def noise_error(dropped: int) -> LinkTooNoisy | None:
     )
 
 
+def telemetry_silence_error(quiet_s: float) -> DeviceTimeout | None:
+    """The failure for a running device that answered requests but sent no TELEMETRY for
+    ``quiet_s`` seconds, if too long: the host can no longer check delivered current."""
+    if quiet_s <= SILENCE_LIMIT_S:
+        return None
+    return DeviceTimeout(
+        f"no telemetry from the device for {SILENCE_LIMIT_S:.1f} s while it ran: delivered "
+        "current cannot be checked",
+        hint="the device firmware may be faulty; do not use it until it is checked",
+    )
+
+
 def silence_error(quiet_s: float) -> DeviceTimeout | None:
     """The failure for a device that sent nothing for ``quiet_s`` seconds, if too long."""
     if quiet_s <= SILENCE_LIMIT_S:

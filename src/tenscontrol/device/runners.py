@@ -12,9 +12,9 @@ never asks which one it has.
 * :class:`ManualRunner` (virtual time, deterministic tests): no thread; whoever waits pumps
   the link in their own thread.
 
-Both offer :meth:`wait_done` (for one request), :meth:`wait` (for time to pass or for
-``until()``), :meth:`interrupt` (make a wait look at ``until`` now; any thread or a signal
-handler) and :meth:`stop` (end the threads; the names of those that did not end).
+Both offer :meth:`wait_done` (for one request, or a STOP's confirmation), :meth:`wait` (for
+time to pass or for ``until()``), :meth:`interrupt` (make a wait look at ``until`` now; any
+thread or a signal handler) and :meth:`stop` (end the threads; the names of those that did not end).
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 import serial
 
 from tenscontrol.clock import Clock, RealClock
 from tenscontrol.device.link import LinkCore
-from tenscontrol.device.requests import Pending
 from tenscontrol.errors import DeviceError
 from tenscontrol.waker import Waker
 
@@ -45,6 +45,13 @@ MIN_PUMP_WAIT_S = 0.0005
 Until = Callable[[], bool] | None
 
 
+class Awaited(Protocol):
+    """Something finished in the reading thread: a request in flight (``Pending``) or a
+    STOP confirmation (``StopCheck``); ``done`` is set when it is over."""
+
+    done: threading.Event
+
+
 class ManualRunner:
     """No thread: every wait pumps the link (one port read bounded by the next heartbeat,
     deadline or the wait's end) until it is over."""
@@ -56,8 +63,8 @@ class ManualRunner:
     def start(self) -> None:
         """Nothing to start."""
 
-    def wait_done(self, pending: Pending, timeout_s: float) -> None:
-        """Pump until ``pending`` is answered or failed, the port is lost, or ``timeout_s``."""
+    def wait_done(self, pending: Awaited, timeout_s: float) -> None:
+        """Pump until ``pending`` is done, the port is lost, or ``timeout_s``."""
         deadline = self._clock.monotonic() + timeout_s
         while not pending.done.is_set() and self._clock.monotonic() < deadline:
             if self._core.port_lost:
@@ -119,8 +126,8 @@ class ThreadedRunner:
         for thread in self._threads:
             thread.start()
 
-    def wait_done(self, pending: Pending, timeout_s: float) -> None:
-        """Wait (real time) until ``pending`` is answered or failed, or ``timeout_s``."""
+    def wait_done(self, pending: Awaited, timeout_s: float) -> None:
+        """Wait (real time) until ``pending`` is done, or ``timeout_s``."""
         pending.done.wait(timeout_s)
 
     def wait(self, seconds: float, until: Until) -> None:

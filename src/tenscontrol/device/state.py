@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from tenscontrol import hard_limits
 from tenscontrol.errors import IncompatibleDevice, TensError
 from tenscontrol.protocol import ChannelCapabilities, Identity, IdentityFlag, Pattern, Telemetry
+from tenscontrol.protocol.constants import TELEMETRY_PERIOD_MS
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,18 @@ def device_info(identity: Identity) -> DeviceInfo:
         raise IncompatibleDevice(
             f"the device has {count} channels; this host drives 1 to {hard_limits.MAX_CHANNELS}"
         )
-    if not hard_limits.MIN_WATCHDOG_MS <= identity.watchdog_min_ms <= hard_limits.MAX_WATCHDOG_MS:
+    shortest, longest = identity.watchdog_min_ms, identity.watchdog_max_ms
+    lowest, highest = hard_limits.MIN_WATCHDOG_MS, hard_limits.MAX_WATCHDOG_MS
+    if not lowest <= shortest <= longest <= highest:
         raise IncompatibleDevice(
-            f"the device's shortest watchdog is {identity.watchdog_min_ms} ms; "
-            f"this host needs one within {hard_limits.MIN_WATCHDOG_MS}-"
-            f"{hard_limits.MAX_WATCHDOG_MS} ms"
+            f"the device's watchdog range is {shortest}-{longest} ms; "
+            f"this host needs one within {lowest}-{highest} ms"
+        )
+    if identity.telemetry_period_ms != TELEMETRY_PERIOD_MS:
+        # Over-delivery, lost telemetry and the STOP confirmation are judged at 50 ms.
+        raise IncompatibleDevice(
+            f"the device sends telemetry every {identity.telemetry_period_ms} ms; "
+            f"protocol 1 fixes it at {TELEMETRY_PERIOD_MS} ms"
         )
     channels = tuple(
         effective_capabilities(caps, number) for number, caps in enumerate(identity.channels, 1)

@@ -70,9 +70,10 @@ class SessionEnding:
         alarm = ALARM_EVENTS.get(reason)
         if alarm is not None:
             self._emit_safely(alarm, {"error": str(error)})
-        self._emit_safely(
-            EventKind.STOP, {"reason": reason.value, **self.detail, "confirmed": confirmed}
-        )
+        data: dict[str, object] = {"reason": reason.value, **self.detail, "confirmed": confirmed}
+        if not confirmed:
+            data["unconfirmed"] = self._io.stop_error  # why: the evidence, or the port gone
+        self._emit_safely(EventKind.STOP, data)
         return confirmed
 
     def finish(

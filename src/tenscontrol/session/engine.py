@@ -221,9 +221,11 @@ class SessionEngine:
         ending = SessionEnding(
             self._io, self._rec, self._inbox, self._emit, self.clock, self.data_root
         )
-        confirmed = ending.halt(self._now_ms(), reason, error)
-        self.device.unsubscribe(self._on_device_event)
+        # how long it ran: until the stop began (confirming it takes up to a few
+        # telemetry periods more, which is not session time)
         duration = max(0, self._now_ms())
+        confirmed = ending.halt(duration, reason, error)
+        self.device.unsubscribe(self._on_device_event)
         result = ending.finish(
             self.session_id, duration, reason, error, confirmed, tuple(self.warnings)
         )

@@ -68,6 +68,8 @@ class ChannelIO:
         self.monitor = OverDeliveryMonitor(channels)
         self.sent: dict[int, Setpoint | None] = dict.fromkeys(channels)
         self.max_delivered = dict.fromkeys(channels, 0)
+        #: Why the last STOP was not confirmed (None once it was, or before any).
+        self.stop_error: str | None = None
         self.faults: dict[int, list[str]] = {n: [] for n in channels}
         self.latest: TelemetrySample | None = None
 
@@ -113,15 +115,19 @@ class ChannelIO:
 
     def stop_all(self, t_ms: int, error: BaseException | None) -> bool:
         """STOP the device (unless its port is gone: ``error`` or the link says so) and zero
-        every channel at session time ``t_ms``; True when the device confirmed. Never
-        raises: the device watchdog is the backstop of an unconfirmed STOP."""
+        every channel at session time ``t_ms``; True when the device confirmed (its ACK and
+        then its telemetry showing output 0). Never raises: the device watchdog is the
+        backstop of an unconfirmed STOP. Why a STOP was not confirmed is kept in
+        :attr:`stop_error`."""
         confirmed = False
         gone = isinstance(error, PortLost) or isinstance(self.device.failure, PortLost)
+        self.stop_error = "the port went away" if gone else None
         if not gone:
             try:
                 self.device.stop()
                 confirmed = True
             except Exception as stop_error:
+                self.stop_error = str(stop_error)
                 log.warning("STOP not confirmed: %s", stop_error)
         for n, ramp in self.ramps.items():
             ramp.pause(t_ms)

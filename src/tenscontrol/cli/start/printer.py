@@ -28,6 +28,7 @@ from typing import Any
 
 from tenscontrol.cli.start.streams import LineWriter
 from tenscontrol.cli.text import ma, mmss, mmss_left
+from tenscontrol.errors import REMOVE_PADS
 from tenscontrol.session import Event, SessionEngine, SessionResult, Snapshot
 from tenscontrol.session.events import SessionState
 
@@ -97,8 +98,13 @@ def plain_event(event: Event) -> str:
     if event.kind == "emergency_stop":
         return f"EMERGENCY STOP: {data.get('error')}"
     if event.kind == "stop":
-        confirmed = "confirmed by the device" if data.get("confirmed") else "NOT confirmed"
-        return f"OUTPUT OFF ({why(data)}): 0 mA {confirmed}"
+        if data.get("confirmed"):
+            return f"OUTPUT OFF ({why(data)}): 0 mA confirmed by the device"
+        # Never claim 0 mA the device did not show: the person must act.
+        return (
+            f"STOP NOT CONFIRMED ({why(data)}): {data.get('unconfirmed')}; the output may"
+            f" still be on: {REMOVE_PADS}"
+        )
     if event.kind == "lead":
         return f"lead {data.get('lead')}{where}" + (
             ": output 0 on this channel" if data.get("lead") == "off" else ""
@@ -282,5 +288,7 @@ class SessionPrinter:
         )
         if error is not None:
             self.line(f"reason: {error}")
+        if not result.stop_confirmed:
+            self.line(f"warning: the output may still be on: {REMOVE_PADS}")
         for warning in result.warnings:
             self.line(f"note: {warning}")
