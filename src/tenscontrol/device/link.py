@@ -332,7 +332,7 @@ class LinkCore:
             noisy = receiver.noise()
             if noisy is not None and self.established:
                 self.fail(noisy)
-        if self.monitor.armed and self.failure is None:
+        if self.monitor.armed and self.established and self.failure is None:
             quiet = telemetry_silence_error(self.clock.monotonic() - self._telemetry_at)
             if quiet is not None:
                 self.fail(quiet)
