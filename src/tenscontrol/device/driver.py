@@ -231,6 +231,7 @@ class TensDevice:
         :class:`StopNotConfirmed`. No ACK within ``timeout_s`` seconds raises
         :class:`DeviceTimeout` (the device watchdog is then the backstop)."""
         evidence = ""
+        self._core.armed = False  # from here an IDLE device is the stop, not a reset
         for _ in range(STOP_ATTEMPTS):
             check = self._core.watch_stop()
             pending = self._core.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
@@ -244,7 +245,6 @@ class TensDevice:
                 raise DeviceTimeout("no answer to STOP")
             self._runner.wait_done(check, STOP_CONFIRM_WAIT_S)
             if check.confirmed:
-                self._core.armed = False
                 return
             if check.verdict is StopVerdict.LINK_LOST:
                 break
@@ -260,6 +260,7 @@ class TensDevice:
         thread and from a signal handler: in threaded mode the writer thread sends it now,
         whatever the caller's own thread is doing; in manual mode the next pump sends it.
         For a stop that must not wait for anything; confirm with :meth:`stop`."""
+        self._core.armed = False  # the device going IDLE now is this stop, not a reset
         self._core.submit(Stop(), retriable=True, timeout_s=0.1, priority=True)
 
     def wait(self, seconds: float, until: Callable[[], bool] | None = None) -> None:

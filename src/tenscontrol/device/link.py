@@ -380,6 +380,14 @@ class LinkCore:
             self.fail(self._sender.watchdog_error(self.clock.monotonic()))
         elif verdict is FaultVerdict.FATAL:
             self.fail(fatal_fault_error(telemetry))
+        elif verdict is FaultVerdict.RESET and self.established:
+            self.fail(
+                DeviceRebooted(
+                    "the device restarted without saying so (its telemetry shows it idle or "
+                    "its uptime went back); output is 0",
+                    hint="check the battery and the cable, then start a new session",
+                )
+            )
         Subscribers.notify(self._subscribers.current, sample)
 
     def _activity(self) -> None:

@@ -12,7 +12,7 @@ from collections import deque
 from enum import Enum
 
 from tenscontrol.errors import DeviceFault, HostStarved, TensError, WatchdogTripped
-from tenscontrol.protocol import Fault, Telemetry
+from tenscontrol.protocol import DeviceState, Fault, Telemetry
 
 #: Faults that end a session (lead-off does not: the session handles it per channel).
 FATAL_FAULTS = Fault.OVER_DELIVERY | Fault.OVER_CURRENT | Fault.LOW_BATTERY | Fault.INTERNAL
@@ -28,6 +28,9 @@ _FATAL = int(FATAL_FAULTS)
 #: A sequence id behind the last one by less than half the 16-bit space is a gap, not a
 #: frame from the past.
 _SEQ_SPACE = 0x10000
+#: TELEMETRY's uptime_ms wraps at 2**32 ms; a drop from within this window of it is a wrap.
+_UPTIME_WRAP_MS = 1 << 32
+_WRAP_WINDOW_MS = 60_000
 
 
 class SendGaps:
@@ -87,32 +90,43 @@ class FaultVerdict(Enum):
     NONE = "none"
     HOST_LOST = "host_lost"  # the device's watchdog expired
     FATAL = "fatal"  # a fault that ends the session (FATAL_FAULTS)
+    RESET = "reset"  # the device reset without a BOOT reaching us (firmware_protocol.md D7)
 
 
 class TelemetryMonitor:
     """Counts lost TELEMETRY frames and finds the faults that end the link.
 
-    ``armed`` (set by the driver between an acknowledged START and STOP): only then do
-    fault bits count, because a device reports latched faults until a START clears them.
+    ``armed`` (set by the driver between an acknowledged START and the moment it sends
+    STOP): only then do fault bits count, because a device reports latched faults until a
+    START clears them, and only then does an IDLE device mean that it reset.
     """
 
     def __init__(self) -> None:
         self.armed = False
         self.lost = 0  # frames missing from the sequence, in all
         self._last_seq: int | None = None
+        self._last_uptime_ms = -1
 
     def observe(self, seq: int, telemetry: Telemetry) -> FaultVerdict:
-        """Count the gap before ``seq`` and say what the frame's faults mean."""
+        """Count the gap before ``seq`` and say what the frame means: its faults, or a
+        reset whose BOOT was lost (USB CDC re-enumerates at a reset): the device's uptime
+        went backwards, or it is IDLE, with no fault to say why, while armed."""
         if self._last_seq is not None:
             gap = (seq - self._last_seq - 1) % _SEQ_SPACE
             if gap < _SEQ_SPACE // 2:
                 self.lost += gap
         self._last_seq = seq
+        # uptime_ms is a u32 that wraps after 49.7 days: a drop from its last minute is a wrap
+        last = self._last_uptime_ms
+        went_back = telemetry.uptime_ms < last < _UPTIME_WRAP_MS - _WRAP_WINDOW_MS
+        self._last_uptime_ms = telemetry.uptime_ms
         faults = int(telemetry.faults) if self.armed else 0
         if faults & _HOST_LOST:
             return FaultVerdict.HOST_LOST
         if faults & _FATAL:
             return FaultVerdict.FATAL
+        if went_back or (self.armed and telemetry.state is DeviceState.IDLE):
+            return FaultVerdict.RESET
         return FaultVerdict.NONE
 
 
