@@ -1,0 +1,108 @@
+"""Devices that differ (issue 17 item 5): channels with different limits, devices without
+burst or with narrower ranges, and every built-in profile run on the simulator. Every test
+device used to have identical channels, so reading another channel's limits went unseen."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from session_helpers import virtual_rig
+
+from tenscontrol.device.state import DeviceInfo
+from tenscontrol.errors import UserInputError
+from tenscontrol.profiles import resolve
+from tenscontrol.profiles.loader import builtin_dir
+from tenscontrol.protocol import ChannelCapabilities, Identity, IdentityFlag, Pattern
+from tenscontrol.protocol.vectors import SIM_CHANNEL
+from tenscontrol.session.config import UserCaps
+from tenscontrol.session.limits import build_limits
+
+NO_BURST = replace(
+    SIM_CHANNEL,
+    patterns=1 << Pattern.CONTINUOUS,
+    burst_rate_min_mhz=0,
+    burst_rate_max_mhz=0,
+    pulses_per_burst_min=0,
+    pulses_per_burst_max=0,
+)
+
+
+def device(*channels: ChannelCapabilities) -> DeviceInfo:
+    """A device whose channels have the given capabilities, in order."""
+    identity = Identity(
+        selected_version=1,
+        minor_version=1,
+        device_min_version=1,
+        device_max_version=1,
+        flags=IdentityFlag.SIMULATOR,
+        firmware=(0, 1, 0),
+        model="T",
+        serial_number="S",
+        watchdog_min_ms=100,
+        watchdog_max_ms=1_000,
+        watchdog_default_ms=1_000,
+        telemetry_period_ms=50,
+        slew_ua_per_s=20_000,
+        channels=channels,
+    )
+    return DeviceInfo(identity, 1, channels)
+
+
+def test_each_channel_gets_its_own_devices_limit() -> None:
+    weak = replace(SIM_CHANNEL, max_amplitude_ua=30_000)
+    profile = resolve("sciatic-leg")
+    for first, second in ((weak, SIM_CHANNEL), (SIM_CHANNEL, weak)):
+        limits = build_limits(profile, device(first, second), UserCaps(), {})
+        for n, caps in ((1, first), (2, second)):
+            lim = limits.of(n)
+            assert lim.ceiling_ua <= caps.max_amplitude_ua
+            assert dict(lim.links_ua)["device capability"] == caps.max_amplitude_ua
+
+
+def test_an_intensity_above_the_weaker_channels_device_limit_is_refused_there_only() -> None:
+    weak = replace(SIM_CHANNEL, max_amplitude_ua=30_000)
+    profile = resolve("sciatic-leg")
+    build_limits(profile, device(SIM_CHANNEL, weak), UserCaps(), {1: 35_000, 2: 30_000})
+    with pytest.raises(UserInputError, match="device capability"):
+        build_limits(profile, device(SIM_CHANNEL, weak), UserCaps(), {2: 30_001})
+
+
+def test_each_channel_is_checked_against_its_own_ranges() -> None:
+    narrow = replace(SIM_CHANNEL, rate_max_mhz=50_000)
+    profile = resolve("sciatic-leg")
+    with pytest.raises(UserInputError, match=r"device capabilities.*channel 2"):
+        build_limits(profile, device(SIM_CHANNEL, narrow), UserCaps(), {})
+
+
+def burst_profiles() -> list[str]:
+    names = sorted(p.stem for p in builtin_dir().glob("*.toml"))
+    return [n for n in names if any(ph.pattern == "burst" for ph in resolve(n).phases)]
+
+
+@pytest.mark.parametrize("name", burst_profiles())
+def test_a_burst_profile_on_a_device_without_burst_is_refused(name: str) -> None:
+    profile = resolve(name)
+    channels = (NO_BURST,) * len(profile.channels)
+    with pytest.raises(UserInputError, match="device capabilities"):
+        build_limits(profile, device(*channels), UserCaps(), {})
+
+
+def test_an_intensity_for_a_channel_the_profile_lacks_is_refused() -> None:
+    with pytest.raises(UserInputError, match="channel 2, which the profile lacks"):
+        build_limits(resolve("low-back"), device(SIM_CHANNEL, SIM_CHANNEL), UserCaps(), {2: 1})
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in builtin_dir().glob("*.toml")))
+def test_every_built_in_profile_runs_to_completion_on_the_simulator(
+    name: str, tmp_path: Path
+) -> None:
+    profile = resolve(name)
+    targets: dict[int, int | None] = {c.number: min(8_000, c.ceiling_ua) for c in profile.channels}
+    with virtual_rig(tmp_path) as rig:
+        result = rig.engine(name, targets, duration_ms=40_000).run()
+    assert result.reason == "completed", result.error
+    assert result.stop_confirmed
+    for n, target in targets.items():
+        assert 0 < result.max_delivered_ua[n] <= (target or 0)
