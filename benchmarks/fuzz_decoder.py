@@ -178,7 +178,7 @@ def random_message(rng: random.Random) -> Message:
     if kind == 7:
         channels = tuple(
             ChannelTelemetry(u(32), u(32), rng.choice(list(Lead)), u(16), Fault(u(8)))
-            for _ in range(rng.randrange(9))
+            for _ in range(rng.randrange(7))  # at most 6 on the wire (spec 1.1)
         )
         state = rng.choice(list(DeviceState))
         return Telemetry(state, Fault(u(8)), u(16), u(8), u(32), u(32), channels)

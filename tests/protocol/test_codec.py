@@ -48,6 +48,8 @@ def test_every_message_round_trips_through_chunked_bytes(
         (0x04, bytes(12) + b"\x07" + bytes(5), NakCode.OUT_OF_RANGE, 6),
         (0x83, b"\x04\x63\x00", NakCode.OUT_OF_RANGE, 2),
         (0xA0, bytes(13) + b"\x09", NakCode.OUT_OF_RANGE, 0),
+        # 7 channels, each of them present: still malformed, the wire carries at most 6
+        (0xA0, bytes(13) + b"\x07" + bytes(7 * 12), NakCode.OUT_OF_RANGE, 0),
     ],
 )
 def test_malformed_payloads_say_what_a_nak_would(

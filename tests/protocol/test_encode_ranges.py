@@ -220,14 +220,22 @@ def test_a_payload_longer_than_a_frame_carries_is_refused(length: int) -> None:
         encode_frame(1, 0x81, 0, bytes(length))
 
 
-@given(st.lists(capabilities, min_size=8, max_size=8))
-def test_an_identity_too_big_for_a_frame_is_refused(channels: list[ChannelCapabilities]) -> None:
-    assert "frame.payload" in refusal(dataclasses.replace(IDENTITY, channels=tuple(channels)))
+@given(st.lists(capabilities, min_size=6, max_size=6))
+def test_six_channels_with_the_longest_strings_fit_a_frame(
+    channels: list[ChannelCapabilities],
+) -> None:
+    # Spec 1.1 (D2): 23 + 24 + 24 + 6 x 28 = 239 bytes, so no IDENTITY the wire carries is
+    # ever too big for a frame (1.0 allowed 8 channels, 295 bytes: oversize).
+    longest = dataclasses.replace(
+        IDENTITY, model="M" * 24, serial_number="S" * 24, channels=tuple(channels)
+    )
+    assert len(encode_payload(longest)) == 239
+    assert encode_message(longest, 0)
 
 
 @given(
-    st.lists(capabilities, min_size=9, max_size=12),
-    st.lists(channel_telemetry, min_size=9, max_size=12),
+    st.lists(capabilities, min_size=7, max_size=12),
+    st.lists(channel_telemetry, min_size=7, max_size=12),
 )
 def test_more_channels_than_the_wire_carries_are_refused(
     caps: list[ChannelCapabilities], rows: list[ChannelTelemetry]
@@ -236,7 +244,7 @@ def test_more_channels_than_the_wire_carries_are_refused(
         (dataclasses.replace(IDENTITY, channels=tuple(caps)), len(caps)),
         (dataclasses.replace(TELEMETRY, channels=tuple(rows)), len(rows)),
     ):
-        assert f"channels: {count} channels, outside 0..8" in refusal(message)
+        assert f"channels: {count} channels, outside 0..6" in refusal(message)
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from tenscontrol.protocol import (
-    PROTOCOL_MAJOR,
     Frame,
     FrameDecoder,
     FrameFault,
+    MsgType,
+    NakCode,
+    PayloadError,
     decode_message,
     encode_frame,
     encode_message,
@@ -32,11 +34,50 @@ def spec_vectors() -> list[tuple[bytes, dict[str, Any]]]:
 
 VECTORS = spec_vectors()
 
+#: Section 10's grammar of ``expect``: what a receiver does with the frame.
+EXPECT = re.compile(
+    r"(?P<what>drop|malformed|ack (?P<acked>[A-Z_]+)|nak (?P<code>[A-Z_]+)( field [0-9])?"
+    r"|identity selected [0-9]+)(?P<quiet>; no watchdog refresh)?"
+)
+#: The behaviours 1.1 changed or stated, each with a vector (issue 14).
+VECTORS_1_1 = {
+    "identity",  # minor_version 1
+    "stop-foreign-version",
+    "stop-with-payload",
+    "hello-foreign-version",
+    "hello-bad-length-foreign-version",
+    "hello-empty-range",
+    "start-first-refusal",
+    "nak-low-battery",
+    "nak-internal",
+    "identity-seven-channels",
+}
+
 
 def test_spec_has_at_least_twelve_vectors_of_each_required_kind() -> None:
     names = {record["name"] for _, record in VECTORS}
     assert len(VECTORS) >= 12
     assert {"nak-out-of-range", "telemetry", "bad-crc", "hello"} <= names
+
+
+def test_every_change_of_1_1_has_a_vector() -> None:
+    names = [record["name"] for _, record in VECTORS]
+    assert len(names) == len(set(names))
+    assert set(names) >= VECTORS_1_1
+
+
+@pytest.mark.parametrize(
+    "record", [r for _, r in VECTORS if "expect" in r], ids=lambda r: str(r["name"])
+)
+def test_every_expectation_follows_the_grammar_of_section_10(record: dict[str, Any]) -> None:
+    match = EXPECT.fullmatch(record["expect"])
+    assert match is not None, record["expect"]
+    if match["acked"]:
+        assert match["acked"] in MsgType.__members__
+    if match["code"]:
+        assert match["code"] in NakCode.__members__
+    if match["quiet"]:
+        assert record["type"] in MsgType.__members__  # a request, sent to a device
 
 
 def test_spec_vectors_are_the_generated_ones() -> None:
@@ -57,14 +98,21 @@ def test_vector_decodes_to_its_fields_and_encodes_back(wire: bytes, record: dict
     assert isinstance(result, Frame)
     assert result.version == record["version"]
     assert result.seq == record["seq"]
-    if result.version != PROTOCOL_MAJOR:
-        # A device answers this with NAK UNSUPPORTED_VERSION; the frame itself is sound.
-        assert encode_frame(result.version, result.msg_type, result.seq, result.payload) == wire
+    assert MsgType(result.msg_type).name == record["type"]
+    # The frame itself is sound whatever its version byte or payload.
+    assert encode_frame(result.version, result.msg_type, result.seq, result.payload) == wire
+    if "payload_len" in record:
+        # A payload that does not fit its type's layout (a STOP with bytes, a 1-byte HELLO,
+        # an IDENTITY of 7 channels): the codec refuses it, the vector's expect says why.
+        assert len(result.payload) == record["payload_len"]
+        with pytest.raises(PayloadError):
+            decode_message(result)
         return
+    # Read with the 1.x layouts in any version byte (HELLO's and STOP's are frozen).
     message = decode_message(result)
     assert message_type(message).name == record["type"]
     assert to_jsonable(message) == record["fields"]
-    assert encode_message(message, record["seq"]) == wire
+    assert encode_message(message, record["seq"], result.version) == wire
 
 
 def test_crc_is_the_catalogue_crc32_iso_hdlc() -> None:

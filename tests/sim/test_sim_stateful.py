@@ -9,7 +9,9 @@ only sees what the host sent and what the device answered checks that:
 - it rises no faster than the slew rate;
 - it is 0 whenever the watchdog has expired (until a new START), while a lead is off and
   after a lead-off until a START naming the channel;
-- every intact request is answered exactly once, echoing its seq.
+- every intact request is answered exactly once, echoing its seq;
+- a STOP in any version byte and with any payload stops output and is ACKed (spec 1.1);
+- only requests in the negotiated version byte refresh the watchdog, HELLO included.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from tenscontrol.protocol import (
     Start,
     Stop,
     Telemetry,
+    encode_frame,
     encode_message,
 )
 from tenscontrol.sim.faults import LeadChange, SimOptions
@@ -104,7 +107,7 @@ class DeviceSafety(RuleBasedStateMachine):
 
     def exchange(self, message: Message, version: int = 1) -> Message:
         response = self.host.send(message, version)
-        if version == 1 or isinstance(message, Hello):
+        if version == 1:  # the negotiated one; a HELLO in another byte does not refresh
             self.refreshed_us = self.now_us
         return response
 
@@ -168,6 +171,15 @@ class DeviceSafety(RuleBasedStateMachine):
         self.accepted = {1: 0, 2: 0}
         self.armed = False
 
+    @rule(version=st.sampled_from([1, 1, 2, 0, 255]), payload=st.binary(max_size=12))
+    def stop_in_any_frame(self, version: int, payload: bytes) -> None:
+        # Spec 1.1: type 0x03 stops whatever its version byte and payload length.
+        messages = self.host.send_raw(encode_frame(version, MsgType.STOP, 61_000, payload))
+        assert [m for m in messages if isinstance(m, Ack | Nak)] == [Ack(MsgType.STOP)]
+        assert all(self.host.delivered(c) == 0 for c in (1, 2))
+        self.accepted = {1: 0, 2: 0}
+        self.armed = False
+
     @rule()
     def heartbeat(self) -> None:
         assert isinstance(self.exchange(Heartbeat()), Ack)
@@ -177,15 +189,26 @@ class DeviceSafety(RuleBasedStateMachine):
         self.heartbeat()
         self.advance(step_us)
 
-    @rule()
-    def hello(self) -> None:
-        assert isinstance(self.exchange(Hello(1, 1)), Identity)
+    @rule(version=st.sampled_from([1, 1, 2, 0]))
+    def hello(self, version: int) -> None:
+        assert isinstance(self.exchange(Hello(1, 1), version), Identity)
 
     @rule()
     def wrong_version(self) -> None:
         response = self.exchange(Heartbeat(), version=2)
         assert isinstance(response, Nak)
         assert response.code is NakCode.UNSUPPORTED_VERSION
+
+    @rule(
+        version=st.sampled_from([1, 2]),
+        before_us=st.integers(0, 500_000),
+        after_us=st.integers(0, 500_000),
+    )
+    def hello_between_waits(self, version: int, before_us: int, after_us: int) -> None:
+        # a HELLO in version 2 mid-watchdog must not keep the device going (spec 1.1)
+        self.advance(before_us)
+        self.hello(version)
+        self.advance(after_us)
 
     @rule(data=st.binary(max_size=40))
     def garbage(self, data: bytes) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from enum import IntEnum, IntFlag
 from typing import Final
 
-#: Protocol major version this host speaks, and its minor version.
+#: Protocol major version this package speaks, and its minor version (firmware_protocol.md
+#: 1.1: the simulator's IDENTITY carries PROTOCOL_MINOR).
 PROTOCOL_MAJOR: Final = 1
-PROTOCOL_MINOR: Final = 0
+PROTOCOL_MINOR: Final = 1
 
 #: USB identity of a tenscontrol device (pid.codes open-hardware vendor id).
 USB_VID: Final = 0x1209
@@ -41,8 +42,11 @@ WATCHDOG_DEFAULT_MS: Final = 1_000
 DEVICE_OVER_DELIVERY_MS: Final = 200
 #: Largest model or serial-number string, bytes of ASCII.
 MAX_ID_STRING_LEN: Final = 24
-#: Most channels a frame can describe (the host accepts at most hard_limits.MAX_CHANNELS).
-MAX_CHANNELS_ON_WIRE: Final = 8
+#: Most channels IDENTITY and TELEMETRY may carry (spec 1.1, D2): 23 bytes of IDENTITY
+#: head, two 24-byte strings and 6 x 28 bytes of capabilities is 239 <= 240; a 7th would not
+#: fit. Encoders refuse more, decoders treat more as a malformed payload. (The host accepts
+#: at most hard_limits.MAX_CHANNELS.)
+MAX_CHANNELS_ON_WIRE: Final = 6
 #: Impedance value meaning "open circuit or not measured".
 IMPEDANCE_OPEN: Final = 0xFFFF
 
@@ -62,7 +66,8 @@ class MsgType(IntEnum):
     BOOT = 0xA1
 
 
-#: Host frames that refresh the device watchdog (all host requests).
+#: Host frames that refresh the device watchdog: every host request, but only when it is
+#: written in the negotiated version byte (HELLO included, spec 1.1 D4).
 WATCHDOG_REFRESHING: Final = frozenset(
     {MsgType.HELLO, MsgType.START, MsgType.STOP, MsgType.SET, MsgType.HEARTBEAT}
 )
@@ -158,8 +163,8 @@ class ResetReason(IntEnum):
 
     POWER_ON = 0
     MCU_WATCHDOG = 1
-    BROWNOUT = 2
-    SOFTWARE = 3
+    BROWN_OUT = 2
+    SOFTWARE_RESET = 3
     UNKNOWN = 0xFF
 
 

@@ -82,7 +82,7 @@ def _decode_identity(payload: bytes) -> Message:
     model, serial = r.string(), r.string()
     wmin, wmax, wdef, tele, slew, count = r.unpack(ID_TIMING)
     if count > MAX_CHANNELS_ON_WIRE:
-        raise PayloadError(f"IDENTITY claims {count} channels", code=NakCode.OUT_OF_RANGE)
+        raise PayloadError(_too_many("IDENTITY", count), code=NakCode.OUT_OF_RANGE)
     channels = tuple(ChannelCapabilities(*r.unpack(CAPS)) for _ in range(count))
     r.done()
     return Identity(
@@ -135,8 +135,13 @@ def _decode_telemetry(payload: bytes) -> Message:
     r = PayloadReader(payload, "TELEMETRY")
     head = r.unpack(TELEMETRY_HEAD)
     if head[-1] > MAX_CHANNELS_ON_WIRE:
-        raise PayloadError(f"TELEMETRY claims {head[-1]} channels", code=NakCode.OUT_OF_RANGE)
+        raise PayloadError(_too_many("TELEMETRY", head[-1]), code=NakCode.OUT_OF_RANGE)
     return _telemetry(head, _checked_rows(r, head[-1]))
+
+
+def _too_many(what: str, count: int) -> str:
+    """Why a channel count above the wire's bound makes the payload malformed (spec 1.1)."""
+    return f"{what} claims {count} channels, more than the {MAX_CHANNELS_ON_WIRE} a frame carries"
 
 
 def _telemetry_size(count: int) -> int:

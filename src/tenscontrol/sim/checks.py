@@ -1,4 +1,5 @@
 """The simulated device's refusal tables: START (section 4.3) and SET (section 4.5).
+START's length is checked before these, by decoding (BAD_LENGTH, field 0).
 
 Pure functions over integers: each returns the first refusal as ``(NakCode, field)``, or
 None when the request is accepted. Field numbers are 1-based payload fields, 0 for none.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tenscontrol.protocol import Fault, Lead, NakCode, Pattern, Waveform
+from tenscontrol.protocol import Lead, NakCode, Pattern, Waveform
 from tenscontrol.sim.channel import Channel
+from tenscontrol.sim.firmware import BATTERY_RESTART_MV
 from tenscontrol.sim.identity import WATCHDOG_MAX_MS, WATCHDOG_MIN_MS
 
 _WAVEFORMS = frozenset(int(w) for w in Waveform)
@@ -19,14 +21,22 @@ Refusal = tuple[NakCode, int]
 
 
 def check_start(
-    mask: int, watchdog_ms: int, *, channels: Sequence[Channel], battery_low: bool
+    mask: int,
+    watchdog_ms: int,
+    *,
+    channels: Sequence[Channel],
+    self_test_passes: bool,
+    battery_mv: int,
 ) -> Refusal | None:
-    """START's refusals in the spec's order: channel mask, watchdog (ms), battery, leads."""
+    """START's refusals in the spec's order: channel mask, watchdog (ms), the self-test,
+    the battery (mV) against the restart level, the leads of the masked channels."""
     if mask == 0 or mask >> len(channels):
         return NakCode.BAD_CHANNEL, 1
     if watchdog_ms != 0 and not WATCHDOG_MIN_MS <= watchdog_ms <= WATCHDOG_MAX_MS:
         return NakCode.OUT_OF_RANGE, 2
-    if battery_low:
+    if not self_test_passes:
+        return NakCode.INTERNAL, 0
+    if battery_mv < BATTERY_RESTART_MV:
         return NakCode.LOW_BATTERY, 0
     if any(ch.lead is Lead.OFF for ch in channels if mask >> (ch.number - 1) & 1):
         return NakCode.LEAD_OFF, 1
@@ -38,13 +48,13 @@ def check_set(
     *,
     running: bool,
     channels: Sequence[Channel],
-    device_faults: Fault,
 ) -> Refusal | None:
     """SET's table, row by row: the first refusal. ``fields`` are the SET payload's raw
     integers (``protocol.layouts.SETPOINT`` unpacked), so unknown enum values get here.
 
     A device that is IDLE refuses with BAD_STATE whatever the channel; while RUNNING a
-    channel the device lacks is BAD_CHANNEL and one not started is BAD_STATE.
+    channel the device lacks is BAD_CHANNEL and one not started is BAD_STATE. Only the
+    channel's own faults are looked at: a device-wide fault forces IDLE (BAD_STATE first).
     """
     number, amp, rate, width, wave, pattern, burst, pulses = fields
     if not running:
@@ -54,7 +64,7 @@ def check_set(
     ch = channels[number - 1]
     if not ch.enabled:
         return NakCode.BAD_STATE, 0
-    if amp > 0 and (ch.faults or device_faults):
+    if amp > 0 and ch.faults:
         return NakCode.FAULT_LATCHED, 0
     caps = ch.caps
     if amp > caps.max_amplitude_ua:

@@ -43,6 +43,7 @@ OPTION_NAMES = (
     "unplug_at",
     "overdeliver",
     "low_battery_at",
+    "internal_fault_at",
     "log",
     "channels",
 )
@@ -60,6 +61,7 @@ OPTION_HELP = {
     "unplug_at": "SECONDS: the port goes away then.",
     "overdeliver": "CH@SECONDS:PERCENT: channel CH delivers PERCENT more from then. Repeatable.",
     "low_battery_at": "SECONDS: the battery goes low then.",
+    "internal_fault_at": "SECONDS: the hardware fails then (INTERNAL; every self-test fails).",
     "log": "JSON-lines file of device events (appended, mode 0600).",
     "channels": "Number of output channels, 1 or 2 (default 2).",
 }
@@ -99,6 +101,7 @@ class SimOptions:
     unplug_at_us: int | None = None
     overdeliver: tuple[OverDeliver, ...] = ()
     low_battery_at_us: int | None = None
+    internal_fault_at_us: int | None = None
     log: str | None = None
     channels: int = 2
     clock: str | None = None
@@ -145,6 +148,7 @@ def parse_options(pairs: Iterable[tuple[str, str]], *, url: bool = False) -> Sim
         unplug_at_us=_get_opt(values, "unplug_at"),
         overdeliver=tuple(overs),
         low_battery_at_us=_get_opt(values, "low_battery_at"),
+        internal_fault_at_us=_get_opt(values, "internal_fault_at"),
         log=_get_str(values, "log"),
         channels=_get(values, "channels", int, 2),
         clock=_get_str(values, "clock"),

@@ -25,14 +25,21 @@ from tenscontrol.sim.eventlog import EventSink
 from tenscontrol.sim.identity import CHANNEL_CAPS
 
 US_PER_MS = 1_000
-#: Battery of the simulated device (mV, percent): healthy, and after ``low_battery_at``.
+#: Battery of the simulated device (mV, percent): healthy, and after ``low_battery_at``. The
+#: model is simple on purpose: a low battery never recovers (no charging is simulated).
 BATTERY_OK = (3_950, 87)
 BATTERY_LOW = (3_300, 3)
+#: Battery hysteresis (spec 4.3, the reference values), mV: below SUSTAIN, LOW_BATTERY
+#: latches; START is refused below RESTART, which is higher, so a battery that just
+#: recovered past the sustain level cannot start and fail again at once.
+BATTERY_SUSTAIN_MV = 3_400
+BATTERY_RESTART_MV = 3_600
 #: Impedance the simulated electrodes show when the lead is on, ohm.
 LEAD_IMPEDANCE_OHM = 820
 
 _OVER_DELIVERY_US = DEVICE_OVER_DELIVERY_MS * US_PER_MS
-#: START clears these device-wide faults (spec section 7).
+#: An accepted START clears these device-wide faults (spec 4.3: it got past the self-test
+#: and the battery's restart level, so neither INTERNAL nor LOW_BATTERY still holds).
 _CLEARED_BY_START = Fault.HOST_LOST | Fault.INTERNAL | Fault.LOW_BATTERY
 
 
@@ -47,6 +54,7 @@ class Firmware:
         self.channels = [Channel(n, CHANNEL_CAPS) for n in range(1, channels + 1)]
         # Physical conditions: they survive a reset.
         self.battery_low = False
+        self.hardware_failed = False
         self.boot_count = 0
         self._set_power_on_state()
 
@@ -76,6 +84,16 @@ class Firmware:
         for ch in self.channels:
             faults |= int(ch.faults)
         return fault_of(faults)
+
+    @property
+    def battery_mv(self) -> int:
+        """The battery voltage the device measures now, mV."""
+        return BATTERY_LOW[0] if self.battery_low else BATTERY_OK[0]
+
+    def self_test_passes(self) -> bool:
+        """START's self-test (spec 4.3): the simulated hardware passes unless it has failed
+        (``internal_fault_at``); a failure never heals."""
+        return not self.hardware_failed
 
     def watchdog_expiry_us(self) -> int | None:
         """Device time (us) the watchdog expires at, or None while disarmed."""
@@ -223,6 +241,12 @@ class Firmware:
         self.record("low_battery", battery_mv=BATTERY_LOW[0])
         self.latch_device(Fault.LOW_BATTERY)
 
+    def hardware_fails(self) -> None:
+        """The hardware fails: INTERNAL latched, output 0; every self-test fails from now."""
+        self.hardware_failed = True
+        self.record("internal_fault")
+        self.latch_device(Fault.INTERNAL)
+
     def power_off(self) -> None:
         """The device loses power with its port: every channel back to its power-on state."""
         for ch in self.channels:
@@ -242,6 +266,8 @@ class Firmware:
                 self.latch_channel(ch, Fault.LEAD_OFF)
         if self.battery_low:
             self.latch_device(Fault.LOW_BATTERY)
+        if self.hardware_failed:  # the power-on self-test finds it again
+            self.latch_device(Fault.INTERNAL)
 
 
 def _name(fault: Fault) -> str:

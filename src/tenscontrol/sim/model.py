@@ -231,6 +231,8 @@ class DeviceModel:
                 self._reset(INJECTED_RESET)
             case InjectionKind.LOW_BATTERY:
                 firmware.battery_goes_low()
+            case InjectionKind.INTERNAL_FAULT:
+                firmware.hardware_fails()
             case InjectionKind.OVERDELIVER:
                 firmware.overdeliver(firmware.channels[injection.channel - 1], injection.percent)
             case InjectionKind.LEAD_OFF:

@@ -1,5 +1,5 @@
 """The simulated device's answers to host requests: firmware_protocol.md, sections 4.1-4.6
-and the version rule of section 3.
+and the order of section 3 (STOP first in any version byte, then HELLO, then the version).
 
 :class:`RequestHandler` takes each host frame the wire decoded, checks it, has the
 firmware do what it asks and answers it with exactly one IDENTITY, ACK or NAK. The checks
@@ -59,11 +59,18 @@ class RequestHandler:
     def handle(self, frame: Frame) -> None:
         """Answer one host frame (the firmware's time is the frame's arrival)."""
         kind = frame.msg_type
-        if kind != MsgType.HELLO and frame.version != self._wire.version:
+        if kind == MsgType.STOP:
+            # Whatever its version byte and payload (spec 4.4): a host that lost version
+            # sync, or a corrupted length, must still stop output.
+            self._on_stop(frame)
+            return
+        in_force = frame.version == self._wire.version
+        if kind != MsgType.HELLO and not in_force:
             # answered and otherwise ignored: it does not refresh the watchdog either
             self._nak(frame, NakCode.UNSUPPORTED_VERSION)
             return
-        if kind in WATCHDOG_REFRESHING:
+        if in_force and kind in WATCHDOG_REFRESHING:
+            # a HELLO in another version byte is answered but proves no live session
             self._firmware.refresh_watchdog()
         handler = self._handlers.get(kind)
         if handler is None:
@@ -101,8 +108,8 @@ class RequestHandler:
             self._wire.reply(Ack(MsgType.HEARTBEAT), frame.seq)
 
     def _on_stop(self, frame: Frame) -> None:
-        if self._decode(frame) is None:
-            return
+        # Not decoded: any payload is ignored, and the ACK goes out in the negotiated
+        # version byte whatever the STOP's own was (DeviceWire.reply writes that one).
         self._firmware.stop_all()
         self._firmware.record("stop")
         # output is 0 on every channel now; only then the ACK
@@ -114,8 +121,14 @@ class RequestHandler:
             return
         firmware = self._firmware
         mask = start.channel_mask
+        # The simulated self-test fails only once the hardware has failed, which latched
+        # INTERNAL then: refusing with INTERNAL leaves it latched and changes nothing.
         refusal = check_start(
-            mask, start.watchdog_ms, channels=firmware.channels, battery_low=firmware.battery_low
+            mask,
+            start.watchdog_ms,
+            channels=firmware.channels,
+            self_test_passes=firmware.self_test_passes(),
+            battery_mv=firmware.battery_mv,
         )
         if refusal is not None:
             self._nak(frame, *refusal)
@@ -133,10 +146,7 @@ class RequestHandler:
         fields = SETPOINT.unpack(frame.payload)
         firmware = self._firmware
         refusal = check_set(
-            fields,
-            running=firmware.state is DeviceState.RUNNING,
-            channels=firmware.channels,
-            device_faults=firmware.device_faults,
+            fields, running=firmware.state is DeviceState.RUNNING, channels=firmware.channels
         )
         if refusal is not None:
             self._nak(frame, *refusal)
@@ -146,7 +156,9 @@ class RequestHandler:
             number, amp, rate, width, Waveform(wave), Pattern(pattern), burst, pulses
         )
         ch = firmware.channels[number - 1]
-        if not ch.faults and not firmware.device_faults:
+        # An amplitude-0 SET on a faulted channel is ACKed with its echo and stores nothing
+        # (spec 4.5): no rate, width or setpoint change; the output stays 0.
+        if not ch.faults:
             ch.applied = applied
             firmware.apply_setpoint(ch, amp)
         firmware.record("set", channel=number, amplitude_ua=amp, rate_mhz=rate, width_us=width)

@@ -3,8 +3,8 @@
 :func:`build_schedule` turns :class:`~tenscontrol.sim.faults.SimOptions` into
 :class:`Injection` items in the order they happen: by time, and at the same instant in the
 order of :class:`InjectionKind`'s members (lead changes in the order given, then
-over-delivery, low battery, reboot, unplug): an unplug at the same instant as anything
-else comes last. Times are integer microseconds since power-on.
+over-delivery, low battery, internal fault, reboot, unplug): an unplug at the same instant
+as anything else comes last. Times are integer microseconds since power-on.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class InjectionKind(Enum):
     LEAD_ON = "lead_on"
     OVERDELIVER = "overdeliver"
     LOW_BATTERY = "low_battery"
+    INTERNAL_FAULT = "internal_fault"
     REBOOT = "reboot"
     UNPLUG = "unplug"
 
@@ -53,6 +54,7 @@ def build_schedule(options: SimOptions) -> tuple[Injection, ...]:
     ]
     singles = (
         (options.low_battery_at_us, InjectionKind.LOW_BATTERY),
+        (options.internal_fault_at_us, InjectionKind.INTERNAL_FAULT),
         (options.reboot_at_us, InjectionKind.REBOOT),
         (options.unplug_at_us, InjectionKind.UNPLUG),
     )
