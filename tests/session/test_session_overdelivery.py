@@ -108,3 +108,36 @@ def test_a_real_excess_trips_within_150_ms_of_its_onset(
     assert tripped_at is not None
     assert tripped_at - start + FRAME_MS >= hl.OVER_DELIVERY_HOST_MS
     assert tripped_at - start <= 150
+
+
+def test_a_late_host_reading_buffered_frames_trips_on_device_time() -> None:
+    """Three over frames 50 ms apart on the device, read by a host that ran late, all
+    within 2 ms of host time: the third trips (the device's clock says 100 ms)."""
+    mon = OverDeliveryMonitor((1,))
+    mon.commanded(1, 0, 10_000)
+    over = 10_000 + hl.over_delivery_margin_ua(10_000) + 1
+    assert mon.observe(1, 5_000, 10_000, over, 70_000) is None
+    assert mon.observe(1, 5_001, 10_000, over, 70_050) is None
+    trip = mon.observe(1, 5_002, 10_000, over, 70_100)
+    assert trip is not None
+    assert trip.lasted_ms == 100
+
+
+def test_a_device_whose_clock_stalls_still_trips_on_host_time() -> None:
+    mon = OverDeliveryMonitor((1,))
+    mon.commanded(1, 0, 10_000)
+    over = 10_000 + hl.over_delivery_margin_ua(10_000) + 1
+    assert mon.observe(1, 5_000, 10_000, over, 70_000) is None
+    assert mon.observe(1, 5_050, 10_000, over, 70_000) is None
+    assert mon.observe(1, 5_100, 10_000, over, 70_000) is not None
+
+
+def test_device_time_across_the_uptime_wrap() -> None:
+    mon = OverDeliveryMonitor((1,))
+    mon.commanded(1, 0, 10_000)
+    over = 10_000 + hl.over_delivery_margin_ua(10_000) + 1
+    assert mon.observe(1, 5_000, 10_000, over, (1 << 32) - 50) is None
+    assert mon.observe(1, 5_001, 10_000, over, 0) is None
+    trip = mon.observe(1, 5_002, 10_000, over, 50)
+    assert trip is not None
+    assert trip.lasted_ms == 100

@@ -156,7 +156,8 @@ class ChannelIO:
             if ct.lead is Lead.OK and ramp.lead_off:
                 ramp.lead_back(t_ms)
                 self.emit(EventKind.LEAD, n, {"lead": "on", "impedance_ohm": ct.impedance_ohm})
-            trip = self.monitor.observe(n, t_ms, ct.setpoint_ua, ct.delivered_ua)
+            uptime_ms = sample.telemetry.uptime_ms
+            trip = self.monitor.observe(n, t_ms, ct.setpoint_ua, ct.delivered_ua, uptime_ms)
             if trip is not None:
                 self.faults[n].append("HOST_OVER_DELIVERY")
                 self.emit(

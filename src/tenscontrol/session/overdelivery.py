@@ -20,8 +20,9 @@ What "commanded" is, so that ordinary traffic never trips it:
   not hide over-delivery, so the reference is never above that highest recent SET either.
 
 Reference = min(frame setpoint, highest amplitude sent in the window). Duration: the excess
-counts from the arrival of the first frame that shows it; the host trips on the first frame
-at least ``OVER_DELIVERY_HOST_MS`` later (the true onset lies before that first frame, so the
+counts from the first frame that shows it; the host trips on the first frame at least
+``OVER_DELIVERY_HOST_MS`` later by the host's clock (arrival) or the device's (the frames'
+``uptime_ms``), whichever says so first (the true onset lies before that first frame, so the
 excess has by then lasted more than the rule's 100 ms). With 50 ms telemetry that is the
 third consecutive excessive frame: 100-150 ms after the onset, well before the device's
 200 ms.
@@ -37,6 +38,8 @@ from tenscontrol import hard_limits as hl
 #: How far back a sent setpoint can still be the one a telemetry frame saw, ms: longer than
 #: any telemetry still in transit (the driver declares the link dead after 1 s of silence).
 COMMAND_HISTORY_MS = 1_000
+#: TELEMETRY's uptime_ms is a u32: device durations are taken modulo its wrap.
+_UPTIME_WRAP_MS = 1 << 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,8 @@ class OverDeliveryMonitor:
     def __init__(self, channels: tuple[int, ...]) -> None:
         self._sent: dict[int, deque[tuple[int, int]]] = {ch: deque() for ch in channels}
         self._in_force: dict[int, int] = dict.fromkeys(channels, 0)
-        self._over_since: dict[int, int | None] = dict.fromkeys(channels)
+        #: Per channel, when the current excess was first seen: (host ms, device ms).
+        self._over_since: dict[int, tuple[int, int | None] | None] = dict.fromkeys(channels)
         #: Per channel, the reference the latest frame was judged against (None before any
         #: frame): the setpoint a display shows next to that frame's delivered current.
         self.judged_ua: dict[int, int | None] = dict.fromkeys(channels)
@@ -72,9 +76,21 @@ class OverDeliveryMonitor:
         return max([self._in_force[channel], *(amp for _, amp in sent)])
 
     def observe(
-        self, channel: int, at_ms: int, frame_setpoint_ua: int, delivered_ua: int
+        self,
+        channel: int,
+        at_ms: int,
+        frame_setpoint_ua: int,
+        delivered_ua: int,
+        device_ms: int | None = None,
     ) -> Trip | None:
-        """Check one channel of one telemetry frame read at ``at_ms``; a Trip or None."""
+        """Check one channel of one telemetry frame read at ``at_ms`` (host clock) and
+        stamped ``device_ms`` by the device (its ``uptime_ms``; None: host time only); a
+        Trip or None.
+
+        The excess has lasted as long as the *longer* of the two clocks says: a host that
+        ran late and reads three buffered frames at once still trips on the third (device
+        time), and a device whose clock stalls cannot hold the trip off (host time).
+        """
         reference = min(frame_setpoint_ua, self.reference_ua(channel, at_ms))
         self.judged_ua[channel] = reference
         if delivered_ua <= reference + hl.over_delivery_margin_ua(reference):
@@ -82,9 +98,11 @@ class OverDeliveryMonitor:
             return None
         since = self._over_since[channel]
         if since is None:
-            self._over_since[channel] = at_ms
+            self._over_since[channel] = (at_ms, device_ms)
             return None
-        lasted = at_ms - since
+        lasted = at_ms - since[0]
+        if device_ms is not None and since[1] is not None:
+            lasted = max(lasted, (device_ms - since[1]) % _UPTIME_WRAP_MS)
         if lasted >= hl.OVER_DELIVERY_HOST_MS:
             return Trip(channel, delivered_ua, reference, lasted)
         return None
