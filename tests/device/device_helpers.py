@@ -1,10 +1,12 @@
-"""Helpers shared by the driver tests: a simulated device on a virtual clock."""
+"""Helpers shared by the driver tests: a simulated device on a virtual clock (the fixtures
+built on them are in ``conftest.py``)."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from helpers import messages
 from tenscontrol import sim
@@ -36,3 +38,10 @@ def virtual_device(options: str = "", **kwargs: object) -> Iterator[TensDevice]:
     finally:
         device.close()
         sim.unregister_clock(name)
+
+
+class OpenVirtualDevice(Protocol):
+    """The ``open_virtual_device`` fixture: opens a device as :func:`virtual_device` does,
+    with ``sim://`` ``options`` and :class:`TensDevice` keywords; closed after the test."""
+
+    def __call__(self, options: str = "", **kwargs: object) -> TensDevice: ...

@@ -4,8 +4,8 @@ a socket, on the real clock."""
 from __future__ import annotations
 
 import pytest
-from device_helpers import setpoint
 
+from device.device_helpers import setpoint
 from tenscontrol.device import TensDevice
 from tenscontrol.errors import DeviceRebooted, PortLost
 from tenscontrol.sim.faults import SimOptions

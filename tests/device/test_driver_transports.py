@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from types import FrameType
 
 import pytest
-from device_helpers import setpoint
 
+from device.device_helpers import setpoint
 from tenscontrol.device import TensDevice
 from tenscontrol.errors import NakError
 from tenscontrol.protocol import NakCode

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from device_helpers import virtual_device
 
 from tenscontrol.device import RECOMMENDED_SWITCH_INTERVAL_S, TensDevice, runners
 from tenscontrol.transport import open_port
@@ -56,14 +55,13 @@ def test_interrupt_wait_from_another_thread_ends_a_threaded_wait(threaded: TensD
     assert time.monotonic() - began < LONG_S / 2
 
 
-def test_a_manual_wait_honours_until_the_same_way() -> None:
-    with virtual_device() as device:
-        first = device.telemetry
-        began = device.clock.monotonic()
-        device.wait(LONG_S, until=lambda: device.telemetry is not first)
-        assert device.clock.monotonic() - began <= 0.05 + 1e-9  # one telemetry period
-        device.wait(0.2)  # no until: the whole wait passes
-        assert device.clock.monotonic() - began >= 0.2
+def test_a_manual_wait_honours_until_the_same_way(device: TensDevice) -> None:
+    first = device.telemetry
+    began = device.clock.monotonic()
+    device.wait(LONG_S, until=lambda: device.telemetry is not first)
+    assert device.clock.monotonic() - began <= 0.05 + 1e-9  # one telemetry period
+    device.wait(0.2)  # no until: the whole wait passes
+    assert device.clock.monotonic() - began >= 0.2
 
 
 def test_the_reader_and_writer_threads_end_with_close() -> None:

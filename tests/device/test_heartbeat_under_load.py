@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from device_helpers import setpoint
 
+from device.device_helpers import setpoint
 from tenscontrol.device import TensDevice
 from tenscontrol.sim.spawn import SimulatorProcess
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from device_helpers import virtual_device
 from pytest_mock import MockerFixture
 
+from device.device_helpers import virtual_device
 from tenscontrol import hard_limits as hl
 from tenscontrol.device import TensDevice
 from tenscontrol.device.state import device_info

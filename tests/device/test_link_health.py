@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from test_link_timing import link
-
+from device.test_link_timing import link
 from tenscontrol.device.link_health import (
     HEARTBEAT_MISSES,
     NOISE_MAX_DROPPED,

@@ -6,9 +6,9 @@ session as a reboot; nothing resumes by itself (safety rule 1)."""
 from __future__ import annotations
 
 import pytest
-from device_helpers import setpoint, virtual_device
 from pytest_mock import MockerFixture
 
+from device.device_helpers import setpoint, virtual_device
 from tenscontrol.device.telemetry_monitor import FaultVerdict, TelemetryMonitor
 from tenscontrol.errors import DeviceRebooted
 from tenscontrol.protocol import Boot, DeviceState, Fault, Message, Telemetry

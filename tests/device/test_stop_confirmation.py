@@ -7,9 +7,9 @@ from __future__ import annotations
 from unittest.mock import MagicMock
 
 import pytest
-from device_helpers import setpoint, virtual_device
 from pytest_mock import MockerFixture
 
+from device.device_helpers import setpoint, virtual_device
 from tenscontrol.device.stop_check import STOP_ATTEMPTS, StopCheck, StopVerdict
 from tenscontrol.errors import REMOVE_PADS, StopNotConfirmed
 from tenscontrol.protocol import ChannelTelemetry, DeviceState, Fault, Lead, Telemetry

@@ -5,9 +5,9 @@ telemetry the host cannot check delivered current, so it must not go on commandi
 from __future__ import annotations
 
 import pytest
-from device_helpers import setpoint, virtual_device
 from pytest_mock import MockerFixture
 
+from device.device_helpers import setpoint, virtual_device
 from tenscontrol.device.link_health import SILENCE_LIMIT_S
 from tenscontrol.errors import DeviceTimeout
 from tenscontrol.protocol import DeviceState

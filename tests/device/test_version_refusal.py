@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from device_helpers import virtual_device
 from pytest_mock import MockerFixture
 
+from device.device_helpers import OpenVirtualDevice
 from tenscontrol.errors import IncompatibleDevice
 from tenscontrol.protocol import Identity
 from tenscontrol.sim.model import DeviceModel
@@ -29,28 +29,29 @@ def selects(version: int, mocker: MockerFixture) -> None:
 
 @pytest.mark.parametrize("version", [2, 7])
 def test_a_version_outside_the_offered_range_is_refused_naming_both(
-    version: int, mocker: MockerFixture
+    version: int, mocker: MockerFixture, open_virtual_device: OpenVirtualDevice
 ) -> None:
     selects(version, mocker)
-    with (
-        pytest.raises(
-            IncompatibleDevice, match=rf"selected protocol {version}, outside"
-        ) as refused,
-        virtual_device(),
-    ):
-        pass
+    with pytest.raises(
+        IncompatibleDevice, match=rf"selected protocol {version}, outside"
+    ) as refused:
+        open_virtual_device()
     assert "range 1-1 this host offered" in str(refused.value)
     assert "the device speaks 1-2" in str(refused.value)
 
 
-def test_the_offered_version_is_accepted(mocker: MockerFixture) -> None:
+def test_the_offered_version_is_accepted(
+    mocker: MockerFixture, open_virtual_device: OpenVirtualDevice
+) -> None:
     selects(1, mocker)
-    with virtual_device() as device:
-        assert device.info is not None
-        assert device.info.protocol_version == 1
+    device = open_virtual_device()  # the `device` fixture would connect before the patch
+    assert device.info is not None
+    assert device.info.protocol_version == 1
 
 
-def test_no_common_version_is_refused_naming_the_devices_range(mocker: MockerFixture) -> None:
+def test_no_common_version_is_refused_naming_the_devices_range(
+    mocker: MockerFixture, open_virtual_device: OpenVirtualDevice
+) -> None:
     real = DeviceModel.identity
 
     def only_version_2(self: DeviceModel, selected_version: int = 1) -> Identity:
@@ -60,5 +61,5 @@ def test_no_common_version_is_refused_naming_the_devices_range(mocker: MockerFix
 
     mocker.patch.object(DeviceModel, "identity", only_version_2)
     expected = "speaks protocol 2-2, this host speaks 1"
-    with pytest.raises(IncompatibleDevice, match=expected), virtual_device():
-        pass
+    with pytest.raises(IncompatibleDevice, match=expected):
+        open_virtual_device()

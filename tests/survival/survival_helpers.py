@@ -20,6 +20,9 @@ after in the log's order (:func:`after`, :func:`between`), not a larger stamp. F
 Reading a child's output never blocks without a deadline: :class:`Controller` reads the raw
 pipe with ``select`` and splits lines itself (no buffered reader hiding lines from
 ``select``).
+
+The fixtures built on these (``home``, ``env``, ``sim_log``, ``pty_rig``) are in
+``conftest.py``.
 """
 
 from __future__ import annotations
@@ -31,9 +34,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from helpers.processes import DEADLINE_S as DEADLINE_S  # re-exported, with the two below
 from helpers.processes import child_env as child_env
@@ -48,7 +51,6 @@ WATCHDOG_S = DEFAULT_WATCHDOG_MS / 1_000
 #: controller started right after the simulator is delivering on a loaded machine (it
 #: usually is after about 0.5 s), early enough to keep the tests short.
 FAULT_AT_S = 2.5
-#: Deadline for a child to do what it must (start, stop, exit) on a loaded CI machine.
 
 Record = dict[str, Any]
 
@@ -210,6 +212,15 @@ def on_pty_simulator(
         controller(env, "--port", simulator.port, *start_args) as child,
     ):
         yield child
+
+
+class PtyRig(Protocol):
+    """The ``pty_rig`` fixture: :func:`on_pty_simulator` with the test's ``env`` and
+    ``sim_log`` (both fixtures too)."""
+
+    def __call__(
+        self, sim_args: tuple[str, ...] = (), *args: str
+    ) -> AbstractContextManager[Controller]: ...
 
 
 # --- the simulator's event log ---------------------------------------------------------------

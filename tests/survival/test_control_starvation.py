@@ -19,14 +19,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from survival_helpers import (
+from survival.survival_helpers import (
+    PtyRig,
     after,
     assert_all_zero_at_end,
     assert_delivered_within_setpoint,
-    child_env,
     delivering_before,
     first,
-    on_pty_simulator,
     outputs,
     sim_events,
     tens,
@@ -86,12 +85,11 @@ def slow_sender(path: Path) -> Iterator[socket.socket]:
         sock.close()
 
 
-def test_tens_stop_gets_through_a_flooded_control_socket_within_1_s(tmp_path: Path) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    home = tmp_path / "home"
-    env = child_env(home)
+def test_tens_stop_gets_through_a_flooded_control_socket_within_1_s(
+    home: Path, env: dict[str, str], sim_log: Path, pty_rig: PtyRig
+) -> None:
     control_sock = home / "run" / "control.sock"
-    with on_pty_simulator(env, sim_log, (), "--intensity", "20") as ctl, ExitStack() as flood:
+    with pty_rig((), "--intensity", "20") as ctl, ExitStack() as flood:
         ctl.wait_stimulating()
         flood.enter_context(slow_sender(control_sock))
         deep = flood.enter_context(connect(control_sock))

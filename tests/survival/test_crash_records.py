@@ -20,10 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-from survival_helpers import (
+from survival.survival_helpers import (
     DEADLINE_S,
-    child_env,
-    on_pty_simulator,
+    PtyRig,
     outputs,
     read_jsonl,
     session_log,
@@ -31,7 +30,6 @@ from survival_helpers import (
     tens,
     wait_jsonl,
 )
-
 from tenscontrol.records.logreader import read_log
 from tenscontrol.session.recorder import MAX_RECORD_STEP_UA
 
@@ -43,11 +41,10 @@ IN_FLIGHT_UA = 400
 RISE_BEFORE_KILL_UA = 1_500
 
 
-def test_kill_9_while_rising_keeps_the_highest_current_on_record(tmp_path: Path) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    home = tmp_path / "home"
-    env = child_env(home)
-    with on_pty_simulator(env, sim_log) as ctl:  # low-back, 20 mA: a 10 s soft start
+def test_kill_9_while_rising_keeps_the_highest_current_on_record(
+    home: Path, env: dict[str, str], sim_log: Path, pty_rig: PtyRig
+) -> None:
+    with pty_rig() as ctl:  # low-back, 20 mA: a 10 s soft start
         ctl.wait_stimulating()
         logged = wait_jsonl(
             session_log(home),
@@ -90,9 +87,9 @@ def _limit_file_size() -> None:  # pragma: no cover - runs in the child before e
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT_BYTES, FILE_LIMIT_BYTES))
 
 
-def test_a_full_disk_stops_with_one_error_line_exit_5_and_no_torn_line(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    env = child_env(home)
+def test_a_full_disk_stops_with_one_error_line_exit_5_and_no_torn_line(
+    home: Path, env: dict[str, str]
+) -> None:
     command = [
         sys.executable,
         "-m",

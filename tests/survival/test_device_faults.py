@@ -10,23 +10,21 @@ import signal
 import time
 from pathlib import Path
 
-from survival_helpers import (
+from survival.survival_helpers import (
     FAULT_AT_S,
+    PtyRig,
     Record,
     after,
     assert_all_zero_at_end,
     assert_delivered_within_setpoint,
     between,
-    child_env,
     delivering_before,
     first,
-    on_pty_simulator,
     outputs,
     session_log,
     sim_events,
     tens,
 )
-
 from tenscontrol.protocol.constants import DEVICE_OVER_DELIVERY_MS
 from tenscontrol.records.logreader import read_log
 
@@ -43,12 +41,11 @@ def _assert_delivering_at(events: list[Record], when: float) -> None:
     )
 
 
-def test_unplug_exits_3_within_1_s_and_the_log_ends_with_device_lost(tmp_path: Path) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    home = tmp_path / "home"
-    env = child_env(home)
+def test_unplug_exits_3_within_1_s_and_the_log_ends_with_device_lost(
+    home: Path, sim_log: Path, pty_rig: PtyRig
+) -> None:
     args = ("--unplug-at", str(FAULT_AT_S))
-    with on_pty_simulator(env, sim_log, args) as ctl:
+    with pty_rig(args) as ctl:
         code = ctl.finish()
     events = sim_events(sim_log)
     unplug = first(events, "unplug")
@@ -79,12 +76,9 @@ def test_unplug_exits_3_within_1_s_and_the_log_ends_with_device_lost(tmp_path: P
     assert record.events[-2]["confirmed"] is False
 
 
-def test_reboot_exits_3_and_no_output_resumes(tmp_path: Path) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    home = tmp_path / "home"
-    env = child_env(home)
+def test_reboot_exits_3_and_no_output_resumes(home: Path, sim_log: Path, pty_rig: PtyRig) -> None:
     args = ("--reboot-at", str(FAULT_AT_S))
-    with on_pty_simulator(env, sim_log, args) as ctl:
+    with pty_rig(args) as ctl:
         code = ctl.finish()
         # the simulator outlives the controller: anything it did after the exit is logged
     events = sim_events(sim_log)
@@ -111,14 +105,13 @@ def test_reboot_exits_3_and_no_output_resumes(tmp_path: Path) -> None:
     assert record.summary["error"].startswith("DeviceRebooted:")
 
 
-def test_lead_off_then_on_stays_0_until_raised_then_soft_starts(tmp_path: Path) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    home = tmp_path / "home"
-    env = child_env(home)
+def test_lead_off_then_on_stays_0_until_raised_then_soft_starts(
+    home: Path, env: dict[str, str], sim_log: Path, pty_rig: PtyRig
+) -> None:
     off_at, on_at = FAULT_AT_S, FAULT_AT_S + 0.5
     args = ("--lead-off", f"1@{off_at}", "--lead-on", f"1@{on_at}")
     target_ua = 5_000
-    with on_pty_simulator(env, sim_log, args) as ctl:
+    with pty_rig(args) as ctl:
         off = ctl.wait_for(lambda r: r["event"] == "lead" and r["lead"] == "off")
         assert (off["channel"], off["target_forgotten"]) == (1, True)
         ctl.wait_for(lambda r: r["event"] == "lead" and r["lead"] == "on")
@@ -168,12 +161,11 @@ def test_lead_off_then_on_stays_0_until_raised_then_soft_starts(tmp_path: Path) 
     assert leads == ["off", "on"]
 
 
-def test_over_delivery_is_an_emergency_stop_exit_4(tmp_path: Path) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    home = tmp_path / "home"
-    env = child_env(home)
+def test_over_delivery_is_an_emergency_stop_exit_4(
+    home: Path, sim_log: Path, pty_rig: PtyRig
+) -> None:
     args = ("--overdeliver", f"1@{FAULT_AT_S}:50")
-    with on_pty_simulator(env, sim_log, args) as ctl:
+    with pty_rig(args) as ctl:
         code = ctl.finish()
     events = sim_events(sim_log)
     over = first(events, "overdeliver")

@@ -15,24 +15,23 @@ import time
 from pathlib import Path
 
 import pytest
-from survival_helpers import (
+
+from survival.survival_helpers import (
     DEADLINE_S,
     WATCHDOG_S,
+    PtyRig,
     after,
     assert_all_zero_at_end,
     assert_delivered_within_setpoint,
-    child_env,
     delivering_before,
     first,
     last_output_by_channel,
-    on_pty_simulator,
     outputs,
     session_log,
     sim_events,
     tens,
     wait_jsonl,
 )
-
 from tenscontrol.records.logreader import read_log
 
 #: Slack on top of the watchdog for the simulator to read the host's last frame (it may
@@ -40,11 +39,10 @@ from tenscontrol.records.logreader import read_log
 WATCHDOG_MARGIN_S = 0.1
 
 
-def test_kill_9_mid_session_the_device_watchdog_zeroes_every_channel(tmp_path: Path) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    home = tmp_path / "home"
-    env = child_env(home)
-    with on_pty_simulator(env, sim_log) as ctl:
+def test_kill_9_mid_session_the_device_watchdog_zeroes_every_channel(
+    home: Path, env: dict[str, str], sim_log: Path, pty_rig: PtyRig
+) -> None:
+    with pty_rig() as ctl:
         ctl.wait_stimulating()
         # and its log knows it (telemetry is logged at 1 Hz): then it dies
         wait_jsonl(
@@ -97,12 +95,9 @@ def test_kill_9_mid_session_the_device_watchdog_zeroes_every_channel(tmp_path: P
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_stops_with_output_0_confirmed_and_a_complete_log(
-    tmp_path: Path, sig: signal.Signals
+    home: Path, sim_log: Path, pty_rig: PtyRig, sig: signal.Signals
 ) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    home = tmp_path / "home"
-    env = child_env(home)
-    with on_pty_simulator(env, sim_log) as ctl:
+    with pty_rig() as ctl:
         ctl.wait_stimulating()
         signalled_at = time.monotonic()
         ctl.send_signal(sig)

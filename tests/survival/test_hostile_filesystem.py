@@ -44,16 +44,6 @@ def refused(done: subprocess.CompletedProcess[str], path: Path | str, why: str) 
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def env(home: Path) -> dict[str, str]:
-    return child_env(home)
-
-
-@pytest.fixture
 def victim(tmp_path: Path) -> Path:
     """A system account file, as far as this test knows: 0644, somebody else's content."""
     path = tmp_path / "passwd"

@@ -12,19 +12,18 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from survival_helpers import (
+from survival.survival_helpers import (
     DEADLINE_S,
     Controller,
+    PtyRig,
     Record,
     assert_all_zero_at_end,
     assert_delivered_within_setpoint,
     child_env,
     controller,
-    on_pty_simulator,
     session_log,
     sim_events,
 )
-
 from tenscontrol.records.logreader import read_log
 
 CORRUPT_RATE = "0.001"
@@ -55,9 +54,7 @@ def _check_outcome(ctl: Controller, code: int, events: list[Record], home: Path)
     return end
 
 
-def test_noisy_link_over_a_full_fast_forwarded_session(tmp_path: Path) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    home = tmp_path / "home"
+def test_noisy_link_over_a_full_fast_forwarded_session(home: Path, sim_log: Path) -> None:
     options = f"seed=7&corrupt_rate={CORRUPT_RATE}&drop_rate={DROP_RATE}&log={sim_log}"
     env = child_env(home, sim_options=options)
     with controller(
@@ -79,14 +76,9 @@ def test_noisy_link_over_a_full_fast_forwarded_session(tmp_path: Path) -> None:
         assert max(e["amplitude_ua"] for e in events if e["event"] == "output") == INTENSITY_UA
 
 
-def test_noisy_link_in_real_time_on_a_pty(tmp_path: Path) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    home = tmp_path / "home"
-    env = child_env(home)
+def test_noisy_link_in_real_time_on_a_pty(home: Path, sim_log: Path, pty_rig: PtyRig) -> None:
     args = ("--seed", "3", "--corrupt-rate", CORRUPT_RATE, "--drop-rate", DROP_RATE)
-    with on_pty_simulator(
-        env, sim_log, args, "--intensity", str(INTENSITY_UA // 1_000), "--duration", "1m"
-    ) as ctl:
+    with pty_rig(args, "--intensity", str(INTENSITY_UA // 1_000), "--duration", "1m") as ctl:
         # Stimulate at least REAL_TIME_S, and until the simulator has seen a corrupt frame
         # from the host: where the seeded corruption first lands in the host's bytes is
         # fixed, but how many bytes go out in 3 s of real time is not (about 0.7 corrupt

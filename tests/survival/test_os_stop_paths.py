@@ -21,14 +21,14 @@ import time
 from pathlib import Path
 
 import pytest
-from survival_helpers import (
+
+from survival.survival_helpers import (
     DEADLINE_S,
+    PtyRig,
     after,
     assert_all_zero_at_end,
-    child_env,
     delivering_before,
     first,
-    on_pty_simulator,
     outputs,
     read_jsonl,
     session_log,
@@ -36,7 +36,6 @@ from survival_helpers import (
     start_command,
     wait_jsonl,
 )
-
 from tenscontrol.records.logreader import read_log
 from tenscontrol.session.signals import STOP_SIGNALS, signal_name
 from tenscontrol.sim.spawn import SimulatorProcess
@@ -71,10 +70,11 @@ def _assert_stopped_after(sim_log: Path, when: float) -> None:
 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=[signal_name(s) for s in SIGNALS])
-def test_every_kind_of_signal_stops_with_output_0_confirmed(tmp_path: Path, sig: int) -> None:
+def test_every_kind_of_signal_stops_with_output_0_confirmed(
+    home: Path, sim_log: Path, pty_rig: PtyRig, sig: int
+) -> None:
     assert sig in STOP_SIGNALS
-    sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
-    with on_pty_simulator(child_env(home), sim_log) as ctl:
+    with pty_rig() as ctl:
         ctl.wait_stimulating()
         signalled = time.monotonic()
         ctl.send_signal(sig)
@@ -91,9 +91,8 @@ def test_every_kind_of_signal_stops_with_output_0_confirmed(tmp_path: Path, sig:
     assert (record.summary["signal"], record.summary["stop_confirmed"]) == (name, True)
 
 
-def test_sigpipe_is_ignored_so_a_client_hanging_up_cannot_stop_a_session(tmp_path: Path) -> None:
-    sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
-    with on_pty_simulator(child_env(home), sim_log) as ctl:
+def test_sigpipe_is_ignored_so_a_client_hanging_up_cannot_stop_a_session(pty_rig: PtyRig) -> None:
+    with pty_rig() as ctl:
         ctl.wait_stimulating()
         ctl.send_signal(signal.SIGPIPE)
         later = ctl.wait_for(lambda r: r["event"] == "status", timeout_s=5)
@@ -104,11 +103,12 @@ def test_sigpipe_is_ignored_so_a_client_hanging_up_cannot_stop_a_session(tmp_pat
 
 
 @pytest.mark.parametrize("stream", ["stdout", "stderr"])
-def test_a_closed_output_pipe_is_a_stop_path(tmp_path: Path, stream: str) -> None:
+def test_a_closed_output_pipe_is_a_stop_path(
+    home: Path, sim_log: Path, pty_rig: PtyRig, stream: str
+) -> None:
     """The reader of stdout goes away (``tens start --json | head``), or of stderr (which a
     session rarely writes to: the loss is seen by polling, not by a failed write)."""
-    sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
-    with on_pty_simulator(child_env(home), sim_log) as ctl:
+    with pty_rig() as ctl:
         ctl.wait_stimulating()
         pipe, other = (
             (ctl.proc.stdout, ctl.proc.stderr) if stream == "stdout" else (ctl.proc.stderr, None)
@@ -129,12 +129,12 @@ def test_a_closed_output_pipe_is_a_stop_path(tmp_path: Path, stream: str) -> Non
     assert record.summary["stop_confirmed"] is True
 
 
-def test_stuck_stdout_never_holds_the_session_up(tmp_path: Path) -> None:
+def test_stuck_stdout_never_holds_the_session_up(
+    home: Path, env: dict[str, str], sim_log: Path
+) -> None:
     """Nobody reads stdout (a paused pager, Ctrl-S): the pipe is full from the start, yet
     the session runs (a modulated profile: a SET every 100 ms) and SIGTERM still stops it
     at once, confirmed."""
-    sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
-    env = child_env(home)
     with SimulatorProcess(("--pty", "--log", str(sim_log))) as sim:
         command = start_command(sim.port, "--json", profile="low-back-modulated")
         read_end, write_end = os.pipe()
@@ -214,11 +214,11 @@ def _read_until(master: int, text: bytes, timeout_s: float = DEADLINE_S) -> byte
 
 @pytest.mark.parametrize("live", [False, True], ids=["plain", "live-view"])
 @pytest.mark.parametrize("controlling", [True, False], ids=["hang-up", "terminal-gone"])
-def test_closing_the_terminal_is_a_stop_path(tmp_path: Path, controlling: bool, live: bool) -> None:
+def test_closing_the_terminal_is_a_stop_path(
+    home: Path, env: dict[str, str], sim_log: Path, controlling: bool, live: bool
+) -> None:
     """Closing the window: SIGHUP when it is the controlling terminal; else the writes fail
     (EIO) and the loss of the terminal stops the session by itself."""
-    sim_log, home = tmp_path / "sim.jsonl", tmp_path / "home"
-    env = child_env(home)
     with SimulatorProcess(("--pty", "--log", str(sim_log))) as sim:
         proc, master = _on_terminal({**env, "TERM": "xterm-256color"}, sim.port, controlling, live)
         try:
@@ -245,10 +245,9 @@ def test_closing_the_terminal_is_a_stop_path(tmp_path: Path, controlling: bool, 
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
-def test_stdout_on_a_full_disk_starts_nothing(tmp_path: Path) -> None:
+def test_stdout_on_a_full_disk_starts_nothing(home: Path, env: dict[str, str]) -> None:
     """stdout redirected to a full disk (``/dev/full``: every write fails with ENOSPC) is
     seen when the plan is written: nothing starts, one error line, exit 1, no log."""
-    home = tmp_path / "home"
     with Path("/dev/full").open("w") as full:
         done = subprocess.run(
             [
@@ -272,7 +271,7 @@ def test_stdout_on_a_full_disk_starts_nothing(tmp_path: Path) -> None:
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
-            env=child_env(home),
+            env=env,
             timeout=DEADLINE_S,
             check=False,
         )

@@ -18,7 +18,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
-from survival_helpers import (
+
+from survival.survival_helpers import (
     DEADLINE_S,
     child_env,
     last_output_by_channel,
@@ -26,7 +27,6 @@ from survival_helpers import (
     start_command,
     tens,
 )
-
 from tenscontrol.sim.spawn import SimulatorProcess
 
 #: Exit code of a signal before the session started: 128 + N, as a shell reports it.
@@ -61,10 +61,8 @@ INSTANTS = [0.08, 0.2, 0.4, 0.7, b'"event": "plan"', b'"event": "start"', b'"del
 
 @pytest.mark.parametrize("when", INSTANTS, ids=lambda w: w if isinstance(w, float) else w.decode())
 def test_ctrl_c_at_any_instant_gives_no_traceback_and_a_confirmed_0(
-    tmp_path: Path, when: float | bytes
+    env: dict[str, str], sim_log: Path, when: float | bytes
 ) -> None:
-    sim_log = tmp_path / "sim.jsonl"
-    env = child_env(tmp_path / "home")
     with SimulatorProcess(("--pty", "--log", str(sim_log))) as sim:
         proc = subprocess.Popen(
             start_command(sim.port, "--json"),
@@ -161,9 +159,8 @@ def closes(master: int) -> None:
     ids=["silent", "garbage", "closes"],
 )
 def test_a_port_that_fails_while_connecting_is_exit_3_with_one_error_line(
-    tmp_path: Path, behaviour: Callable[[int], None], runs: int
+    env: dict[str, str], behaviour: Callable[[int], None], runs: int
 ) -> None:
-    env = child_env(tmp_path / "home")
     for _ in range(runs):
         with fake_port(behaviour) as port:
             done = tens(
@@ -190,10 +187,8 @@ def test_a_port_that_fails_while_connecting_is_exit_3_with_one_error_line(
 
 
 @pytest.mark.parametrize("at_s", ["0", "0.01", "0.05"])
-def test_unplugged_while_connecting_is_exit_3_with_one_error_line(
-    tmp_path: Path, at_s: str
-) -> None:
-    env = child_env(tmp_path / "home", sim_options=f"unplug_at={at_s}")
+def test_unplugged_while_connecting_is_exit_3_with_one_error_line(home: Path, at_s: str) -> None:
+    env = child_env(home, sim_options=f"unplug_at={at_s}")
     done = tens(
         env,
         "start",
