@@ -29,12 +29,23 @@ ALLOWED: dict[str, frozenset[str]] = {
     "transport": frozenset({"protocol"}),
     "device": frozenset({"protocol", "transport"}),
     "sim": frozenset({"protocol"}),
+    "conformance": frozenset({"protocol", "transport"}),
     "profiles": frozenset({"protocol"}),
     "records": frozenset(),
     "session": frozenset({"protocol", "transport", "device", "profiles", "records"}),
     "control": frozenset({"protocol", "device", "profiles", "session", "records"}),
     "cli": frozenset(
-        {"protocol", "transport", "device", "sim", "profiles", "session", "records", "control"}
+        {
+            "protocol",
+            "transport",
+            "device",
+            "sim",
+            "conformance",
+            "profiles",
+            "session",
+            "records",
+            "control",
+        }
     ),
 }
 

@@ -147,6 +147,11 @@ class NoSession(TensError):
     """No session is running: nobody holds the session lock. Exit 1."""
 
 
+class ConformanceFailed(TensError):
+    """``tens conformance``: at least one automatic check failed (the report says which).
+    Exit 1: the device does not conform; nothing is wrong with the link or the input."""
+
+
 class ControlUnavailable(DeviceError):
     """A session is running (it holds the lock) but its control endpoint did not answer,
     or answered that it is busy. Exit 3: its output may be on."""

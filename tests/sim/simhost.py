@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from helpers.messages import setpoint
 from tenscontrol.clock import VirtualClock
+from tenscontrol.conformance.host import HostExchange, Received
 from tenscontrol.protocol import (
     Ack,
     Boot,
@@ -15,7 +16,6 @@ from tenscontrol.protocol import (
 from tenscontrol.sim.eventlog import MemorySink
 from tenscontrol.sim.faults import SimOptions, parse_options
 from tenscontrol.sim.model import DeviceModel
-from tenscontrol.sim.spec_host import HostExchange, Received
 
 __all__ = ["Host", "setpoint"]  # setpoint re-exported for the sim tests
 

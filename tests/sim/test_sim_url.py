@@ -15,6 +15,7 @@ import serial
 
 from tenscontrol import sim
 from tenscontrol.clock import RealClock, VirtualClock
+from tenscontrol.conformance.host import SpecHost
 from tenscontrol.errors import UserInputError
 from tenscontrol.protocol import (
     Ack,
@@ -39,7 +40,6 @@ from tenscontrol.protocol import (
 from tenscontrol.sim import open_simulator, parse_query
 from tenscontrol.sim.faults import LeadChange, OverDeliver, SimOptions, parse_options
 from tenscontrol.sim.protocol_sim import Serial as SimSerial
-from tenscontrol.sim.spec_host import SpecHost
 from tenscontrol.transport import register_simulator
 
 SET_10MA = Setpoint(1, 10_000, 80_000, 180, Waveform.SYMMETRIC_BIPHASIC, Pattern.CONTINUOUS, 0, 0)

@@ -17,6 +17,7 @@ from typing import IO, Any, ParamSpec, TypeVar
 import click
 
 from tenscontrol.errors import (
+    ConformanceFailed,
     DeviceError,
     Interrupted,
     SafetyStop,
@@ -45,6 +46,7 @@ R = TypeVar("R")
 #: it is also a safety stop in the error tree.
 _ERROR_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (UserInputError, EXIT_USER_INPUT),
+    (ConformanceFailed, EXIT_NOTHING),
     (WatchdogTripped, EXIT_DEVICE),
     (SafetyStop, EXIT_SAFETY),
     (DeviceError, EXIT_DEVICE),

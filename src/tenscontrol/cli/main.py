@@ -79,6 +79,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Stimulation profiles: list, show, check (dose), preview, schema.",
     ),
     "devices": ("tenscontrol.cli.devices_cmd", "devices", "List TENS devices (USB 1209:7e4e)."),
+    "conformance": (
+        "tenscontrol.cli.conformance_cmd",
+        "conformance",
+        "Check a device against the protocol spec, duty by duty.",
+    ),
     "simulate": (
         "tenscontrol.cli.simulate_cmd",
         "simulate",

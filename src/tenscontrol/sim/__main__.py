@@ -2,15 +2,15 @@
 
 The same program as ``tens simulate`` (see :mod:`tenscontrol.sim.run`) without the CLI
 package, so that spawning a simulator needs only the simulator. Exit status: 0 after
-SIGINT or SIGTERM or a passed self-test, 2 for a bad command line, 3 when the self-test
-fails (the codes ``tens`` uses for the same errors).
+SIGINT or SIGTERM, 2 for a bad command line, 3 for a device error (the codes ``tens`` uses
+for the same errors). There is no ``--self-test`` here: it runs the conformance suite, a
+host, which the simulator never imports; ``tens simulate --self-test`` runs it.
 
 Examples::
 
     python -m tenscontrol.sim --pty
     python -m tenscontrol.sim --tcp 127.0.0.1:5555 --log sim.jsonl
     python -m tenscontrol.sim --pty --corrupt-rate 0.001 --lead-off 1@30 --lead-on 1@40
-    python -m tenscontrol.sim --self-test
 """
 
 from __future__ import annotations
@@ -29,13 +29,15 @@ from tenscontrol.sim.faults import (
 )
 from tenscontrol.sim.run import MODE_OPTIONS, request_from, run
 
-#: Exit status for a bad command line and for a failed self-test (as ``tens`` exits).
+#: Modes only ``tens simulate`` has: the self-test runs the conformance suite, a host.
+TENS_ONLY = frozenset({"self_test"})
+#: Exit status for a bad command line and for a device error (as ``tens`` exits).
 EXIT_USER_INPUT = 2
 EXIT_DEVICE = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: a mode (``--pty``, ``--tcp``, ``--self-test``) and the options."""
+    """The command line: a mode (``--pty``, ``--tcp``) and the options."""
     parser = argparse.ArgumentParser(
         prog="python -m tenscontrol.sim",
         description="Run the simulated TENS device (model TC-SIM-2, flagged SIMULATOR). "
@@ -43,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Runs until SIGINT or SIGTERM, then exits 0.",
     )
     for mode in MODE_OPTIONS:
+        if mode.name in TENS_ONLY:
+            continue
         if mode.metavar is None:
             parser.add_argument(mode.flag, dest=mode.name, action="store_true", help=mode.help)
         else:

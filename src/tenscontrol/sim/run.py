@@ -1,6 +1,7 @@
 """The simulator as a program: serve a simulated device on a pty or loopback TCP until
-SIGINT or SIGTERM, or self-test it. The code behind ``python -m tenscontrol.sim`` and the
-thin ``tens simulate`` command, which differ only in how they parse the command line.
+SIGINT or SIGTERM (``--self-test`` is ``tens simulate``'s alone). The code behind
+``python -m tenscontrol.sim`` and the thin ``tens simulate`` command, which differ only in
+how they parse the command line.
 
 While serving, the first line on stdout is ``port: <path or URL>``; a host opens that.
 On SIGINT or SIGTERM the server closes and the call returns (the program exits 0).
@@ -16,7 +17,6 @@ from types import FrameType
 
 from tenscontrol.errors import UserInputError
 from tenscontrol.sim.faults import OPTION_NAMES, SimOptions, collect_options
-from tenscontrol.sim.self_test import self_test
 from tenscontrol.sim.server import PtyServer, SimServer, TcpServer, parse_address
 
 #: How often the serving program looks for a stop signal or an unplug, seconds.
@@ -57,7 +57,7 @@ MODE_OPTIONS = (
     ModeOption(
         "self_test",
         "--self-test",
-        "Start a simulator on a pty, handshake with it, run START/SET/STOP, and exit.",
+        "Run the conformance suite (tens conformance) on a fresh simulator, and exit.",
     ),
 )
 
@@ -90,14 +90,16 @@ def _given(value: object) -> str | tuple[str, ...] | None:
 def run(request: RunRequest, out: Echo, err: Echo) -> None:
     """Do what ``request`` asks; ``out`` and ``err`` print one line on stdout, stderr.
 
-    Raises :class:`UserInputError` for a contradictory request or a bad address, and
-    :class:`~tenscontrol.errors.DeviceError` when the self-test fails.
+    Raises :class:`UserInputError` for a contradictory request, a bad address, or
+    ``self_test`` (the conformance suite is a host: ``tens simulate --self-test`` runs it).
     """
     if request.self_test:
         if request.pty or request.tcp:
             raise UserInputError("--self-test runs its own simulator; drop --pty/--tcp")
-        self_test(request.options, out)
-        return
+        # the suite is a host, which the simulator never imports: `tens simulate` runs it
+        raise UserInputError(
+            "--self-test runs the conformance suite", hint="run `tens simulate --self-test`"
+        )
     if request.pty == (request.tcp is not None):
         raise UserInputError("choose exactly one of --pty and --tcp HOST:PORT")
     server: SimServer
