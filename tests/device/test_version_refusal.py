@@ -10,8 +10,9 @@ from pytest_mock import MockerFixture
 
 from device.device_helpers import OpenVirtualDevice
 from tenscontrol.errors import IncompatibleDevice
-from tenscontrol.protocol import Identity
+from tenscontrol.protocol import Identity, Message, encode_message
 from tenscontrol.sim.model import DeviceModel
+from tenscontrol.sim.wire import DeviceWire
 
 
 def selects(version: int, mocker: MockerFixture) -> None:
@@ -62,4 +63,18 @@ def test_no_common_version_is_refused_naming_the_devices_range(
     mocker.patch.object(DeviceModel, "identity", only_version_2)
     expected = "speaks protocol 2-2, this host speaks 1"
     with pytest.raises(IncompatibleDevice, match=expected):
+        open_virtual_device()
+
+
+def test_an_identity_written_in_another_version_byte_is_named_not_called_silence(
+    mocker: MockerFixture, open_virtual_device: OpenVirtualDevice
+) -> None:
+    """A device that selects its own version 2 and answers in version byte 2: the host
+    cannot read the answer, and says so instead of "no answer to HELLO"."""
+
+    def in_version_2(self: DeviceWire, message: Message, seq: int) -> None:
+        self._out += encode_message(message, seq, 2)
+
+    mocker.patch.object(DeviceWire, "reply", in_version_2)
+    with pytest.raises(IncompatibleDevice, match="answers in protocol version 2, outside"):
         open_virtual_device()

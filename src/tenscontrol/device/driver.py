@@ -149,9 +149,20 @@ class TensDevice:
                 f"the port went away while connecting: {error}", hint="was the device unplugged?"
             ) from None
         self._runner.start()
-        response = self._request(
-            Hello(PROTOCOL_MAJOR, PROTOCOL_MAJOR), retriable=True, timeout_s=0.3
-        )
+        try:
+            response = self._request(
+                Hello(PROTOCOL_MAJOR, PROTOCOL_MAJOR), retriable=True, timeout_s=0.3
+            )
+        except DeviceTimeout:
+            foreign = self._core.foreign_version
+            if foreign is None:
+                raise
+            # It answered, in frames this host cannot read: name that, not silence.
+            raise IncompatibleDevice(
+                f"the device answers in protocol version {foreign}, outside the range "
+                f"{PROTOCOL_MAJOR}-{PROTOCOL_MAJOR} this host offered",
+                hint="the device firmware does not follow the HELLO rules; nothing was started",
+            ) from None
         if not isinstance(response, Identity):
             raise IncompatibleDevice("the device did not answer HELLO with IDENTITY")
         if response.selected_version == 0:

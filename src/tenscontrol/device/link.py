@@ -117,6 +117,11 @@ class LinkCore:
         self.monitor.armed = value
 
     @property
+    def foreign_version(self) -> int | None:
+        """The version byte of the last frame received in another protocol version."""
+        return self._receiver.foreign_version
+
+    @property
     def longest_send_gap_s(self) -> float:
         """Longest gap between two frames sent while the link was sound, seconds."""
         return self._sender.gaps.longest_s

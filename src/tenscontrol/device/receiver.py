@@ -51,6 +51,10 @@ class FrameReceiver:
         self._clock = clock
         self._stats = stats
         self._decoder = FrameDecoder()
+        #: The version byte of the last whole frame written in another protocol version
+        #: (None before any): a device that answers HELLO only in a version this host
+        #: cannot read is then named for that, not for silence.
+        self.foreign_version: int | None = None
         #: When the last whole frame arrived (clock seconds), usable or not: any frame
         #: whose CRC checks out shows the device is there.
         self.last_frame = clock.monotonic()
@@ -76,6 +80,7 @@ class FrameReceiver:
     def _decode(self, frame: Frame) -> Received | None:
         if frame.version != PROTOCOL_MAJOR:
             self._stats.frame(ok=False)  # a frame in another version is noise on this link too
+            self.foreign_version = frame.version  # named if the handshake gets no answer
             return None
         try:
             message = decode_message(frame)
