@@ -21,7 +21,9 @@ Prints the machine first, then runs (progress on stderr):
   processes, next to ``python -c pass`` (baseline); target max <= 150 ms;
 - virtual time (``virtual_session.py``): 60-minute session on a virtual clock; target
   <= 2 s wall;
-- codec (``codec_throughput.py``): SET and TELEMETRY frames encoded+decoded per second.
+- codec (``codec_throughput.py``): SET and TELEMETRY frames encoded+decoded per second;
+- progress at scale (``progress_scale.py``): ``tens progress`` over 1,000 generated sessions'
+  logs, next to ``tens history`` over the same logs (baseline); target median < 1 s.
 
 ``--quick`` runs fewer trials and shorter sessions (a smoke run: the "met?" column then
 says less). ``--json FILE`` writes the machine, the rows and the raw figures.
@@ -46,6 +48,7 @@ from typing import Any
 import busy_session
 import codec_throughput
 import host_loss
+import progress_scale
 import session_cost
 import setpoint_timing
 import startup_time
@@ -78,10 +81,11 @@ class Settings:
     startup_runs: int
     virtual_min: int
     codec_frames: int
+    progress_runs: int  #: runs of each command over 1,000 sessions
 
 
-NORMAL = Settings(200, 20, 1.0, 1.0, 60, 60.0, 10, 60, 50_000)
-QUICK = Settings(50, 3, 0.5, 0.5, 10, 15.0, 3, 60, 10_000)
+NORMAL = Settings(200, 20, 1.0, 1.0, 60, 60.0, 10, 60, 50_000, 5)
+QUICK = Settings(50, 3, 0.5, 0.5, 10, 15.0, 3, 60, 10_000, 2)
 #: Burner counts of the busy sessions (2 = one per core of the reference machine).
 BUSY_BURNERS = [2, 4, 8]
 
@@ -328,6 +332,30 @@ def bench_virtual(s: Settings) -> Result:
     return [row], {"wall_s": wall, "reason": reason, "log_bytes": size}
 
 
+def bench_progress(s: Settings) -> Result:
+    """``tens progress`` over 1,000 sessions' logs, next to ``tens history``."""
+    timing = progress_scale.measure(1_000, s.progress_runs)
+    figures, cpu = timing.figures, timing.cpu
+    history = statistics.median(figures["tens history (index up to date)"])
+    cold = figures["tens history (first: builds the index)"][0]
+    base = f"tens history {history:.2f} s (first run, index built: {cold:.2f} s)"
+    rows = []
+    for name in ("tens progress", "tens progress --json", "tens progress --png"):
+        median = statistics.median(figures[name])
+        rows.append(
+            Row(
+                f"{name} over {timing.sessions} sessions (n={len(figures[name])}, fresh processes)",
+                f"median {median:.2f} s, max {max(figures[name]):.2f} "
+                f"(CPU {statistics.median(cpu[name]):.2f} s)",
+                base,
+                "median < 1 s" if name == "tens progress" else "-",
+                median < 1.0 if name == "tens progress" else None,
+            )
+        )
+    raw = {"sessions": timing.sessions, "log_bytes": timing.log_bytes}
+    return rows, {**raw, "wall_s": figures, "cpu_s": cpu}
+
+
 def bench_codec(s: Settings) -> Result:
     """Frames encoded+decoded per second."""
     results = codec_throughput.measure_all(s.codec_frames)
@@ -351,6 +379,7 @@ BENCHMARKS: list[tuple[str, Callable[[Settings], Result]]] = [
     ("start-up", bench_startup),
     ("virtual time", bench_virtual),
     ("codec", bench_codec),
+    ("progress at scale", bench_progress),
 ]
 
 

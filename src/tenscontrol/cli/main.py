@@ -63,6 +63,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "history",
         "List recorded sessions, with a summary per profile.",
     ),
+    "progress": (
+        "tenscontrol.cli.progress_cmd",
+        "progress",
+        "Pain before and after over time, per day and profile, with 95 % intervals.",
+    ),
+    "diary": (
+        "tenscontrol.cli.diary_cmd",
+        "diary",
+        "Add or correct a recorded session's pain scores (0-10).",
+    ),
     "report": (
         "tenscontrol.cli.report_cmd",
         "report",

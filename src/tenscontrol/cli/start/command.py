@@ -6,7 +6,10 @@ device needs a valid screening (``tens screen``); the engine checks the limit ch
 the device (exit 2, nothing sent); the plan is shown and confirmed (``--yes`` skips); the
 optional pain score before; the session; the end line; the pain score after. The pain
 diary is only asked on a real device (a simulated session changes nobody's pain, and its
-scores would skew the per-profile averages of ``tens history``).
+scores would skew the per-profile averages of ``tens history``); ``--pain-before N`` is
+checked with the other options and stored on any device (a simulated session's log says
+it was simulated, and ``tens progress`` leaves it out unless asked). The plan carries the
+tolerance note (:mod:`~tenscontrol.cli.start.advice`): advice only.
 
 While it runs, the session serves its control endpoint (``tens status``, ``tens stop``,
 ``tens adjust``; :mod:`tenscontrol.control`); only one session runs at a time.
@@ -41,6 +44,7 @@ from click.core import ParameterSource
 from tenscontrol.cli.exits import EXIT_OK, EXIT_USER_INPUT, report_errors, session_exit_code, warn
 from tenscontrol.cli.outputs import trace_option
 from tenscontrol.cli.screen_cmd import run_screening
+from tenscontrol.cli.start.advice import plan_advice
 from tenscontrol.cli.start.device import OpenedDevice, open_device
 from tenscontrol.cli.start.live import LiveSession
 from tenscontrol.cli.start.printer import SessionPrinter
@@ -57,7 +61,7 @@ from tenscontrol.control.server import ControlServer
 from tenscontrol.control.slot import ControlSlot
 from tenscontrol.errors import Interrupted, TensError, UserInputError
 from tenscontrol.profiles.loader import resolve
-from tenscontrol.records.diary import store_pain
+from tenscontrol.records.diary import PainSource, score_option, store_pain
 from tenscontrol.records.screening import outcome_message, valid_screening
 from tenscontrol.session import SessionEngine, SessionResult, load_caps
 from tenscontrol.session.events import StopReason
@@ -86,6 +90,7 @@ def _ensure_screening() -> None:
 
 def _show_plan(engine: SessionEngine, printer: SessionPrinter, opened: OpenedDevice) -> None:
     profile = engine.profile
+    advice = plan_advice(profile)  # the tolerance note: advice only, it changes nothing
     info = engine.info
     channels = []
     for channel in profile.channels:
@@ -111,6 +116,7 @@ def _show_plan(engine: SessionEngine, printer: SessionPrinter, opened: OpenedDev
             "device": f"{info.identity.model} {info.identity.serial_number}",
             "port": opened.url,
             "channels": channels,
+            "tolerance": None if advice is None else advice.as_json(),
         }
     )
     origin = "" if profile.builtin or profile.path is None else f" (from {profile.path})"
@@ -127,6 +133,8 @@ def _show_plan(engine: SessionEngine, printer: SessionPrinter, opened: OpenedDev
             f"channel {c['channel']} ({c['body_area']}): {c['placement']}; ceiling "
             f"{ma(c['ceiling_ua'])} mA ({c['ceiling_binding']}); {level}"  # type: ignore[arg-type]
         )
+    for text in advice.lines if advice is not None else ():
+        printer.line(f"note: {text}")
 
 
 def _live_wanted(as_json: bool, plain: bool) -> bool:
@@ -150,6 +158,7 @@ class StartOptions:
     trace_file: TextIO | None
     yes: bool
     no_diary: bool
+    pain_before: str | None
     plain: bool
 
 
@@ -215,11 +224,13 @@ def _confirm(as_json: bool, simulated: bool) -> bool:
         ) from None
 
 
-def _store_pain(result: SessionResult, before: int | None, after: int | None) -> None:
+def _store_pain(
+    result: SessionResult, before: int | None, after: int | None, source: PainSource
+) -> None:
     if result.log_path is None:
         return
     try:
-        store_pain(result.log_path, result.duration_ms, before, after)
+        store_pain(result.log_path, result.duration_ms, before, after, source=source, warn=warn)
     except (OSError, TensError) as error:
         warn(f"pain scores not stored: {error}")
 
@@ -252,6 +263,7 @@ def _store_pain(result: SessionResult, before: int | None, after: int | None) ->
 @trace_option
 @click.option("--yes", "-y", is_flag=True, help="Start without asking for confirmation.")
 @click.option("--no-diary", is_flag=True, help="Do not ask for pain scores before and after.")
+@click.option("--pain-before", metavar="0-10", help="Pain now, 0-10 (stored; not asked then).")
 @click.option("--plain", is_flag=True, help="Plain lines even on a terminal (no live view).")
 @click.pass_context
 @report_errors
@@ -290,6 +302,8 @@ def _start(ctx: click.Context, guard: SignalGuard, streams: _Streams, o: StartOp
             raise UserInputError("--port and --simulate: choose one")
         port = None  # TENS_PORT does not apply to the simulator
     check_speed(o.speed, o.simulate)
+    from_env = ctx.get_parameter_source("pain_before") is ParameterSource.ENVIRONMENT
+    pain_before = score_option(o.pain_before, "--pain-before", from_environment=from_env)
     profile = resolve(o.profile_ref, warn=lambda text: click.echo(f"warning: {text}", err=True))
     wanted = parse_intensities(o.intensities, profile)
     duration_ms = parse_duration(o.duration, profile)
@@ -318,7 +332,7 @@ def _start(ctx: click.Context, guard: SignalGuard, streams: _Streams, o: StartOp
             click.echo("Not started: nothing was sent to the device.", err=True)
             return EXIT_OK
         diary = not o.no_diary and not simulated  # no pain change to measure on a simulator
-        before = ask_pain("before") if diary else None
+        before = pain_before if pain_before is not None else ask_pain("before") if diary else None
         if streams.lost is not None:
             stream, what = streams.lost
             raise TensError(f"{stream} is gone ({what}): nothing was started")
@@ -339,7 +353,8 @@ def _start(ctx: click.Context, guard: SignalGuard, streams: _Streams, o: StartOp
     code = session_exit_code(result)
     printer.end(result, code)
     after = _ask_after(guard) if diary else None
-    _store_pain(result, before, after)
+    source = PainSource.PROMPT if pain_before is None else PainSource.OPTION
+    _store_pain(result, before, after, source)
     return code
 
 

@@ -3,7 +3,8 @@
 Intensities and durations are parsed to integer units (uA, ms) with exact decimal
 arithmetic and checked against the profile; anything wrong is a :class:`UserInputError`
 (exit 2) and never reaches a device. The pain diary reads 0-10 scores from the terminal,
-or from piped stdin when lines are there (an empty line or end of input skips).
+or from piped stdin when lines are there (an empty line or end of input skips);
+``--pain-before`` is checked by :func:`~tenscontrol.records.diary.score_option`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tenscontrol.cli.text import over_ceiling, parse_ma
 from tenscontrol.errors import UserInputError
 from tenscontrol.profiles.model import Profile
 from tenscontrol.profiles.units import fmt_number
+from tenscontrol.records.diary import parse_score
 
 _CH_MA = re.compile(r"^(\d{1,2})=(.+)$")
 #: Any number of digits a person might type (the length is checked after, with the maximum).
@@ -155,7 +157,4 @@ def _piped_line(wait_s: float = 0.5) -> str:
 
 
 def _score(text: str) -> int | None:
-    value = text.strip()
-    if value.isdigit() and len(value) <= 2 and 0 <= int(value) <= 10:
-        return int(value)
-    return None
+    return parse_score(text)  # the one rule for a score (0-10, ASCII digits only)
