@@ -10,13 +10,13 @@ from pathlib import Path
 
 from process_helpers import child_env, read_until_stimulating, spawn_start
 
-from tenscontrol.sim.spawn import SimulatorProcess
+from helpers.targets import device_process
 
 
 def test_sigterm_stops_a_session_on_a_pty_simulator(tmp_path: Path) -> None:
     sim_log = tmp_path / "sim.jsonl"
     env = child_env(tmp_path / "home")
-    with SimulatorProcess(("--pty", "--log", str(sim_log))) as simulator:
+    with device_process(("--pty", "--log", str(sim_log))) as simulator:
         proc = spawn_start(env, simulator.port, "--intensity", "20", "--no-diary")
         try:
             seen = read_until_stimulating(proc, 15)

@@ -41,9 +41,9 @@ from typing import Any, Protocol
 from helpers.processes import DEADLINE_S as DEADLINE_S  # re-exported, with the two below
 from helpers.processes import child_env as child_env
 from helpers.processes import tens as tens
+from helpers.targets import device_process
 from helpers.waiting import wait_until
 from tenscontrol.device.driver import DEFAULT_WATCHDOG_MS
-from tenscontrol.sim.spawn import SimulatorProcess
 
 #: The watchdog the host asks for in START (the driver's default), seconds.
 WATCHDOG_S = DEFAULT_WATCHDOG_MS / 1_000
@@ -208,7 +208,7 @@ def on_pty_simulator(
     the simulator stopped (SIGTERM) on the way out; its log is then complete."""
     start_args = args or ("--intensity", "20", "--duration", "1m")
     with (
-        SimulatorProcess(("--pty", "--log", str(sim_log), *sim_args)) as simulator,
+        device_process(("--pty", "--log", str(sim_log), *sim_args)) as simulator,
         controller(env, "--port", simulator.port, *start_args) as child,
     ):
         yield child

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.targets import device_process
 from survival.survival_helpers import (
     DEADLINE_S,
     PtyRig,
@@ -38,7 +39,6 @@ from survival.survival_helpers import (
 )
 from tenscontrol.records.logreader import read_log
 from tenscontrol.session.signals import STOP_SIGNALS, signal_name
-from tenscontrol.sim.spawn import SimulatorProcess
 
 #: fcntl's F_SETPIPE_SZ (Linux): the smallest pipe, so a test can fill it at once.
 F_SETPIPE_SZ = 1031
@@ -135,7 +135,7 @@ def test_stuck_stdout_never_holds_the_session_up(
     """Nobody reads stdout (a paused pager, Ctrl-S): the pipe is full from the start, yet
     the session runs (a modulated profile: a SET every 100 ms) and SIGTERM still stops it
     at once, confirmed."""
-    with SimulatorProcess(("--pty", "--log", str(sim_log))) as sim:
+    with device_process(("--pty", "--log", str(sim_log))) as sim:
         command = start_command(sim.port, "--json", profile="low-back-modulated")
         read_end, write_end = os.pipe()
         fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)
@@ -219,7 +219,7 @@ def test_closing_the_terminal_is_a_stop_path(
 ) -> None:
     """Closing the window: SIGHUP when it is the controlling terminal; else the writes fail
     (EIO) and the loss of the terminal stops the session by itself."""
-    with SimulatorProcess(("--pty", "--log", str(sim_log))) as sim:
+    with device_process(("--pty", "--log", str(sim_log))) as sim:
         proc, master = _on_terminal({**env, "TERM": "xterm-256color"}, sim.port, controlling, live)
         try:
             _read_until(master, b"STIMULATING")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.targets import device_process
 from survival.survival_helpers import (
     DEADLINE_S,
     child_env,
@@ -27,7 +28,6 @@ from survival.survival_helpers import (
     start_command,
     tens,
 )
-from tenscontrol.sim.spawn import SimulatorProcess
 
 #: Exit code of a signal before the session started: 128 + N, as a shell reports it.
 INTERRUPTED = 128 + signal.SIGINT
@@ -63,7 +63,7 @@ INSTANTS = [0.08, 0.2, 0.4, 0.7, b'"event": "plan"', b'"event": "start"', b'"del
 def test_ctrl_c_at_any_instant_gives_no_traceback_and_a_confirmed_0(
     env: dict[str, str], sim_log: Path, when: float | bytes
 ) -> None:
-    with SimulatorProcess(("--pty", "--log", str(sim_log))) as sim:
+    with device_process(("--pty", "--log", str(sim_log))) as sim:
         proc = subprocess.Popen(
             start_command(sim.port, "--json"),
             env=env,

@@ -18,11 +18,20 @@ class SimulatorProcess:
     """``python -m tenscontrol.sim ARGS`` in a child process (ARGS as ``tens simulate``'s).
 
     ``port`` is what its first stdout line names. Use as a context manager: leaving the block
-    sends SIGTERM and waits for the exit (the simulator then exits 0).
+    sends SIGTERM and waits for the exit (the simulator then exits 0). ``program``: another
+    device process that keeps the same contract (``port:`` first, exit on SIGTERM), such as
+    the reference firmware's ``firmware/build/tens-fw-posix``, run instead with ARGS.
     """
 
-    def __init__(self, args: Sequence[str] = ("--pty",), *, startup_s: float = 10.0) -> None:
-        command = [sys.executable, "-m", "tenscontrol.sim", *args]
+    def __init__(
+        self,
+        args: Sequence[str] = ("--pty",),
+        *,
+        startup_s: float = 10.0,
+        program: Sequence[str] | None = None,
+    ) -> None:
+        prefix = [sys.executable, "-m", "tenscontrol.sim"] if program is None else list(program)
+        command = [*prefix, *args]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
             stdout=subprocess.PIPE,
