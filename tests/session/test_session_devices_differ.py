@@ -14,8 +14,8 @@ from tenscontrol.device.state import DeviceInfo
 from tenscontrol.errors import UserInputError
 from tenscontrol.profiles import resolve
 from tenscontrol.profiles.loader import builtin_dir
-from tenscontrol.protocol import ChannelCapabilities, Identity, IdentityFlag, Pattern
-from tenscontrol.protocol.vectors import SIM_CHANNEL
+from tenscontrol.protocol import ChannelCapabilities, Pattern
+from tenscontrol.protocol.vectors import SIM_CHANNEL, SIM_IDENTITY
 from tenscontrol.session.config import UserCaps
 from tenscontrol.session.limits import build_limits
 
@@ -31,22 +31,7 @@ NO_BURST = replace(
 
 def device(*channels: ChannelCapabilities) -> DeviceInfo:
     """A device whose channels have the given capabilities, in order."""
-    identity = Identity(
-        selected_version=1,
-        minor_version=1,
-        device_min_version=1,
-        device_max_version=1,
-        flags=IdentityFlag.SIMULATOR,
-        firmware=(0, 1, 0),
-        model="T",
-        serial_number="S",
-        watchdog_min_ms=100,
-        watchdog_max_ms=1_000,
-        watchdog_default_ms=1_000,
-        telemetry_period_ms=50,
-        slew_ua_per_s=20_000,
-        channels=channels,
-    )
+    identity = replace(SIM_IDENTITY, channels=channels)
     return DeviceInfo(identity, 1, channels)
 
 

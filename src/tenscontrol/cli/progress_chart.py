@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tenscontrol import hard_limits as hl
+from tenscontrol.cli.plotting import pyplot
 from tenscontrol.errors import UserInputError
 from tenscontrol.files import output as output_file
 from tenscontrol.records.progress import ALL_PROFILES, Progress, Summary, count, signed
@@ -36,19 +37,6 @@ NOTE = (
     "Your own scores, just before and just after each session. A difference is not proof "
     "of what caused it."
 )
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the Agg backend (no display needed)."""
-    try:
-        matplotlib: Any = importlib.import_module("matplotlib")
-        matplotlib.use("Agg")
-        return importlib.import_module("matplotlib.pyplot")
-    except ImportError:
-        raise UserInputError(
-            "--png needs matplotlib, which is not installed",
-            hint="pip install 'tenscontrol[plot]'",
-        ) from None
 
 
 def _noon(day: date) -> datetime:
@@ -262,7 +250,7 @@ def _day_axis(pain: Any, use: Any, progress: Progress) -> None:
 def render_png(progress: Progress, path: Path) -> None:
     """Save the chart of ``progress`` as a PNG at ``path`` (a new 0600 file; ``-``:
     standard output)."""
-    plt = _pyplot()
+    plt = pyplot()
     summaries = list(progress.summaries)
     profile_in = 0.9 + 0.45 * len(summaries) if summaries else 0.0
     height = 6.8 + profile_in

@@ -8,7 +8,6 @@ units (ms, uA); ``--png`` draws it with matplotlib (the optional ``plot`` extra)
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 import click
 
 from tenscontrol.cli.exits import report_errors, say, warn
+from tenscontrol.cli.plotting import pyplot
 from tenscontrol.cli.text import clock_text, local_time
 from tenscontrol.errors import UserInputError
 from tenscontrol.files import is_stdout
@@ -156,24 +156,11 @@ def _print_text(record: SessionRecord, columns: int) -> None:
         click.echo("  (none)")
 
 
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the Agg backend, imported only when a PNG is asked for."""
-    try:
-        matplotlib: Any = importlib.import_module("matplotlib")
-        matplotlib.use("Agg")
-        return importlib.import_module("matplotlib.pyplot")
-    except ImportError:
-        raise UserInputError(
-            "--png needs matplotlib, which is not installed",
-            hint="pip install 'tenscontrol[plot]'",
-        ) from None
-
-
 def render_png(record: SessionRecord, path: Path) -> None:
     """Save setpoint and delivered current (mA) per channel against minutes, with event
     markers, as a PNG (a new file, mode 0600; ``-``: standard output). Needs the optional
     ``plot`` extra (matplotlib)."""
-    plt = _pyplot()
+    plt = pyplot()
     chans = channels_of(record)
     fig, axes = plt.subplots(len(chans), 1, figsize=(10, 2.6 * len(chans)), squeeze=False)
     events = marks(record)
