@@ -171,7 +171,10 @@ def test_at_speed_60_the_json_status_is_each_second_of_session_time(
     times = [s["elapsed_s"] for s in statuses(result.stdout)]
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(times) >= 25  # 30 at best; it was 10 (one per 3 s)
-    assert statistics.median(gaps) == pytest.approx(1.0, abs=0.1)
+    # about 17 ms of real time per session second: on a loaded machine a status can land
+    # 0.1 s of session time late (median 1.1 measured under two mutation workers); the
+    # defect this guards against was a status every 3 s
+    assert statistics.median(gaps) == pytest.approx(1.0, abs=0.2)
 
 
 def test_at_speed_60_a_plain_line_is_each_5_s_of_session_time(
