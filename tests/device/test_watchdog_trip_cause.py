@@ -50,3 +50,26 @@ def test_the_words_for_each_cause() -> None:
         " frames sent 200 ms); output is 0"
     )
     assert lossy.hint == "the computer may be overloaded, or the link unreliable"
+
+
+def test_a_gap_of_exactly_the_long_gap_length_is_not_kept() -> None:
+    gaps = SendGaps(now=0.0)
+    gaps.sent(0.25, counted=True)  # exactly LONG_GAP_S: short enough to forget
+    gaps.sent(0.3, counted=True)
+    assert gaps.recent(0.3) == pytest.approx(0.0)
+    assert gaps.longest_s == pytest.approx(0.25)
+
+
+def test_a_long_gap_late_in_a_session_counts_as_soon_as_it_ends() -> None:
+    gaps = SendGaps(now=100.0)
+    gaps.sent(100.1, counted=True)
+    gaps.sent(100.6, counted=True)  # a 0.5 s gap, 100 s after the start
+    assert gaps.recent(100.6) == pytest.approx(0.5)
+
+
+def test_a_gap_that_ended_exactly_one_lookback_before_a_new_one_is_kept() -> None:
+    gaps = SendGaps(now=0.0)
+    gaps.sent(1.0, counted=True)  # gap 1.0, ended at 1.0
+    gaps.sent(2.7, counted=False)
+    gaps.sent(3.0, counted=True)  # gap 0.3: kept; the 1.0 gap ended exactly 2 s ago
+    assert gaps.recent(3.0) == pytest.approx(1.0)

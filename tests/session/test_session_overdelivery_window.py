@@ -27,3 +27,26 @@ def test_the_reference_a_frame_was_judged_against_is_kept_for_display() -> None:
     assert mon.judged_ua == {1: 20_000, 2: None}
     mon.observe(1, 60, 15_000, 15_000)  # a frame from while the ramp was still rising
     assert mon.judged_ua[1] == 15_000
+
+
+def test_before_anything_is_sent_the_reference_is_0_and_any_current_is_an_excess() -> None:
+    mon = OverDeliveryMonitor((1,))
+    assert mon.reference_ua(1, 0) == 0
+    trips = [mon.observe(1, t, 0, 1) for t in (0, 50, 100)]
+    assert trips[:2] == [None, None]
+    assert trips[2] is not None
+    assert (trips[2].channel, trips[2].delivered_ua, trips[2].reference_ua) == (1, 1, 0)
+
+
+def test_frames_with_and_without_device_time_are_judged_on_host_time() -> None:
+    mon = OverDeliveryMonitor((2,))
+    mon.commanded(2, 0, 10_000)
+    assert mon.observe(2, 10, 10_000, 20_000, device_ms=5) is None  # excess seen
+    assert mon.observe(2, 60, 10_000, 20_000) is None  # no device time on this one
+    trip = mon.observe(2, 110, 10_000, 20_000)
+    assert trip is not None
+    assert (trip.channel, trip.lasted_ms) == (2, 100)
+    late = OverDeliveryMonitor((1,))
+    late.commanded(1, 0, 10_000)
+    assert late.observe(1, 10, 10_000, 20_000) is None  # first seen without device time
+    assert late.observe(1, 60, 10_000, 20_000, device_ms=500) is None
