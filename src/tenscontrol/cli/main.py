@@ -71,7 +71,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "diary": (
         "tenscontrol.cli.diary_cmd",
         "diary",
-        "Add or correct a recorded session's pain scores (0-10).",
+        "Add or correct a recorded session's pain scores (0-10) or skin check.",
     ),
     "report": (
         "tenscontrol.cli.report_cmd",

@@ -12,7 +12,9 @@
 3. ``{"type": "summary", "reason": ..., "duration_ms": ..., "max_delivered_ua": {...},
    "error": ..., "ended_wall": ...}`` once the session ended (missing: interrupted).
 4. Optionally, after the summary, ``{"type": "event", "event": "pain", "before": 0-10|null,
-   "after": 0-10|null, ...}`` appended by the CLI's pain diary (:func:`append_record`).
+   "after": 0-10|null, ...}`` appended by the CLI's pain diary (``records/diary.py``), and
+   ``{"type": "event", "event": "skin", "checks": [...], ...}`` appended by its skin check
+   (``records/skin.py``).
 
 Every line goes out whole (nothing buffered in the process; a line the disk took only part
 of is cut off again, see :meth:`SessionLogWriter.write`). Safety events
@@ -29,7 +31,7 @@ import os
 import threading
 from pathlib import Path
 
-from tenscontrol.files import first_json_object, open_append, open_new, private_dir
+from tenscontrol.files import first_json_object, open_new, private_dir
 from tenscontrol.records.paths import sessions_dir
 
 SCHEMA_VERSION = 1
@@ -111,15 +113,3 @@ def is_session_log(head: bytes) -> bool:
     """True when ``head`` (a file's first bytes) starts with a session log's header line."""
     record = first_json_object(head)
     return record is not None and record.get("type") == "header" and "schema" in record
-
-
-def append_record(path: Path, record: dict[str, object]) -> None:
-    """Append one record (one line, fsynced) to the existing, closed log at ``path``."""
-    if not path.is_file():
-        raise FileNotFoundError(f"no session log at {path}")
-    fd = open_append(path, is_own=is_session_log, what="a session log")
-    try:
-        os.write(fd, (dumps(record) + "\n").encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,6 +1,8 @@
-"""The tolerance note of ``tens start``'s plan (:mod:`tenscontrol.records.tolerance`): the
-real sessions of the last days, read from their logs, and the profiles a person could pick
-instead. Advice only: nothing here changes the session.
+"""The notes of ``tens start``'s plan: the tolerance note (:mod:`tenscontrol.records.tolerance`:
+the real sessions of the last days, read from their logs, and the profiles a person could
+pick instead) and the skin warnings (:mod:`tenscontrol.records.skin`: a body area whose
+latest answered skin check was red or irritated). Advice only: nothing here changes the
+session.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from tenscontrol.profiles.loader import discover, load_file
 from tenscontrol.profiles.model import Profile
 from tenscontrol.records.digest import LOG_ERRORS, read_digest
 from tenscontrol.records.index_db import log_paths
+from tenscontrol.records.logreader import SessionRecord
+from tenscontrol.records.skin import LOOK_BACK_DAYS as SKIN_LOOK_BACK_DAYS
+from tenscontrol.records.skin import SkinWarning, skin_warnings
+from tenscontrol.records.skin_log import appended
 from tenscontrol.records.tolerance import (
     STREAK_DAYS,
     Advice,
@@ -84,3 +90,29 @@ def plan_advice(profile: Profile, now: float | None = None) -> Advice | None:
     if streak is None or streak.days < STREAK_DAYS:
         return None
     return advise(streak, profile.name, phases_class(profile), available_profiles())
+
+
+def skin_advice(profile: Profile, now: float | None = None) -> tuple[SkinWarning, ...]:
+    """The skin warnings for a session of ``profile`` starting at Unix time ``now``
+    (default: now), from the logs of the last ``SKIN_LOOK_BACK_DAYS`` days, newest first.
+    A log that cannot be read is passed over in silence: :func:`plan_advice` has just told
+    about it (its look-back is longer), and it is never a reason not to start."""
+    wall = time.time() if now is None else now
+    since = date.fromtimestamp(wall) - timedelta(days=SKIN_LOOK_BACK_DAYS)
+    history = []
+    for path in log_paths():
+        if _named_before(path, since):
+            continue  # older than the look-back, by its name: not worth reading
+        try:
+            history.append(appended(path))
+        except LOG_ERRORS:
+            continue
+    history.sort(key=_started, reverse=True)
+    areas = {channel.number: channel.body_area for channel in profile.channels}
+    return skin_warnings(history, areas, wall)
+
+
+def _started(record: SessionRecord) -> float:
+    """The start of a session (Unix s) for sorting; a header without one sorts last."""
+    wall = record.header.get("started_wall")
+    return float(wall) if isinstance(wall, int | float) else 0.0

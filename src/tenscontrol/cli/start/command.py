@@ -9,7 +9,9 @@ diary is only asked on a real device (a simulated session changes nobody's pain,
 scores would skew the per-profile averages of ``tens history``); ``--pain-before N`` is
 checked with the other options and stored on any device (a simulated session's log says
 it was simulated, and ``tens progress`` leaves it out unless asked). The plan carries the
-tolerance note (:mod:`~tenscontrol.cli.start.advice`): advice only.
+tolerance note and the skin warnings (:mod:`~tenscontrol.cli.start.advice`): advice only.
+After the pain score after: the placement reminder and the skin check
+(:mod:`~tenscontrol.cli.start.aftercare`; ``--skin`` is checked with the other options).
 
 While it runs, the session serves its control endpoint (``tens status``, ``tens stop``,
 ``tens adjust``; :mod:`tenscontrol.control`); only one session runs at a time.
@@ -44,7 +46,8 @@ from click.core import ParameterSource
 from tenscontrol.cli.exits import EXIT_OK, EXIT_USER_INPUT, report_errors, session_exit_code, warn
 from tenscontrol.cli.outputs import trace_option
 from tenscontrol.cli.screen_cmd import run_screening
-from tenscontrol.cli.start.advice import plan_advice
+from tenscontrol.cli.start import aftercare
+from tenscontrol.cli.start.advice import plan_advice, skin_advice
 from tenscontrol.cli.start.device import OpenedDevice, open_device
 from tenscontrol.cli.start.live import LiveSession
 from tenscontrol.cli.start.printer import SessionPrinter
@@ -63,6 +66,7 @@ from tenscontrol.errors import Interrupted, TensError, UserInputError
 from tenscontrol.profiles.loader import resolve
 from tenscontrol.records.diary import PainSource, score_option, store_pain
 from tenscontrol.records.screening import outcome_message, valid_screening
+from tenscontrol.records.skin import option_checks, skin_option
 from tenscontrol.session import SessionEngine, SessionResult, load_caps
 from tenscontrol.session.events import StopReason
 from tenscontrol.session.limits import check_before_device
@@ -91,6 +95,7 @@ def _ensure_screening() -> None:
 def _show_plan(engine: SessionEngine, printer: SessionPrinter, opened: OpenedDevice) -> None:
     profile = engine.profile
     advice = plan_advice(profile)  # the tolerance note: advice only, it changes nothing
+    skin = skin_advice(profile)  # red or irritated skin last time: advice only too
     info = engine.info
     channels = []
     for channel in profile.channels:
@@ -117,6 +122,7 @@ def _show_plan(engine: SessionEngine, printer: SessionPrinter, opened: OpenedDev
             "port": opened.url,
             "channels": channels,
             "tolerance": None if advice is None else advice.as_json(),
+            "skin": [warning.as_json() for warning in skin],
         }
     )
     origin = "" if profile.builtin or profile.path is None else f" (from {profile.path})"
@@ -135,6 +141,9 @@ def _show_plan(engine: SessionEngine, printer: SessionPrinter, opened: OpenedDev
         )
     for text in advice.lines if advice is not None else ():
         printer.line(f"note: {text}")
+    for warning in skin:
+        for text in warning.lines:
+            printer.line(f"warning: {text}")
 
 
 def _live_wanted(as_json: bool, plain: bool) -> bool:
@@ -159,6 +168,7 @@ class StartOptions:
     yes: bool
     no_diary: bool
     pain_before: str | None
+    skin: tuple[str, ...]
     plain: bool
 
 
@@ -264,6 +274,13 @@ def _store_pain(
 @click.option("--yes", "-y", is_flag=True, help="Start without asking for confirmation.")
 @click.option("--no-diary", is_flag=True, help="Do not ask for pain scores before and after.")
 @click.option("--pain-before", metavar="0-10", help="Pain now, 0-10 (stored; not asked then).")
+@click.option(
+    "--skin",
+    multiple=True,
+    metavar="ANSWER|CH=ANSWER",
+    help="Skin under the pads after the session: ok, red, irritated or skip (all channels, "
+    "or CH=ANSWER; stored; not asked then).",
+)
 @click.option("--plain", is_flag=True, help="Plain lines even on a terminal (no live view).")
 @click.pass_context
 @report_errors
@@ -304,7 +321,10 @@ def _start(ctx: click.Context, guard: SignalGuard, streams: _Streams, o: StartOp
     check_speed(o.speed, o.simulate)
     from_env = ctx.get_parameter_source("pain_before") is ParameterSource.ENVIRONMENT
     pain_before = score_option(o.pain_before, "--pain-before", from_environment=from_env)
+    skin_from_env = ctx.get_parameter_source("skin") is ParameterSource.ENVIRONMENT
+    skin = skin_option(o.skin, "--skin", from_environment=skin_from_env)
     profile = resolve(o.profile_ref, warn=lambda text: click.echo(f"warning: {text}", err=True))
+    skin_given = option_checks(skin, {c.number: c.body_area for c in profile.channels})
     wanted = parse_intensities(o.intensities, profile)
     duration_ms = parse_duration(o.duration, profile)
     caps = load_caps()
@@ -351,10 +371,16 @@ def _start(ctx: click.Context, guard: SignalGuard, streams: _Streams, o: StartOp
         opened.close()
         slot.release()
     code = session_exit_code(result)
-    printer.end(result, code)
+    care = bool(skin_given) or not simulated  # no pads on anyone, unless --skin says so
+    printer.end(result, code, aftercare.reminder_json(profile) if care else None)
+    if care:
+        aftercare.print_reminder(printer, profile)
     after = _ask_after(guard) if diary else None
     source = PainSource.PROMPT if pain_before is None else PainSource.OPTION
     _store_pain(result, before, after, source)
+    if care:
+        ask = not simulated and stdin_is_terminal()  # one key: a terminal only
+        aftercare.check_skin(printer, profile, result, given=skin_given, ask=ask, guard=guard)
     return code
 
 

@@ -261,12 +261,16 @@ class SessionPrinter:
             self._last_key, self._last_ms, self._last_real = key, snap.elapsed_ms, now
             self.line(status_line(snap), droppable=not changed)
 
-    def end(self, result: SessionResult, exit_code: int) -> None:
-        """The final line or object."""
+    def end(
+        self, result: SessionResult, exit_code: int, extra: Mapping[str, Any] | None = None
+    ) -> None:
+        """The final line or object; ``extra``: more fields of the JSON ``end`` object (the
+        placement reminder, :mod:`~tenscontrol.cli.start.aftercare`)."""
         error = None if result.error is None else str(result.error)
         if self.as_json:
             self.record(
                 {
+                    **(extra or {}),
                     "event": "end",
                     "reason": result.reason,
                     "session_id": result.session_id,

@@ -4,7 +4,8 @@ Intensities and durations are parsed to integer units (uA, ms) with exact decima
 arithmetic and checked against the profile; anything wrong is a :class:`UserInputError`
 (exit 2) and never reaches a device. The pain diary reads 0-10 scores from the terminal,
 or from piped stdin when lines are there (an empty line or end of input skips);
-``--pain-before`` is checked by :func:`~tenscontrol.records.diary.score_option`.
+``--pain-before`` is checked by :func:`~tenscontrol.records.diary.score_option`. The skin
+check takes one key per channel on a terminal (:func:`ask_skin`).
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from tenscontrol.errors import UserInputError
 from tenscontrol.profiles.model import Profile
 from tenscontrol.profiles.units import fmt_number
 from tenscontrol.records.diary import parse_score
+from tenscontrol.records.skin import KEYS, SkinAnswer
 
 _CH_MA = re.compile(r"^(\d{1,2})=(.+)$")
 #: Any number of digits a person might type (the length is checked after, with the maximum).
 _DURATION = re.compile(r"^(?:(\d{1,15})h)?(?:(\d{1,15})m)?(?:(\d{1,15})s)?$")
 #: Largest fast-forward factor of a simulated session.
 MAX_SPEED = 1_000
+#: How the skin check's keys read where they differ from the answer's value.
+_SKIN_WORDS = {SkinAnswer.SKIPPED: "skip"}
 
 
 def parse_intensities(values: tuple[str, ...], profile: Profile) -> dict[int, int | None]:
@@ -158,3 +162,23 @@ def _piped_line(wait_s: float = 0.5) -> str:
 
 def _score(text: str) -> int | None:
     return parse_score(text)  # the one rule for a score (0-10, ASCII digits only)
+
+
+def ask_skin(channel: int, body_area: str) -> SkinAnswer:
+    """The skin check of one channel, one key on the terminal (no Enter): o ok, r red,
+    i irritated, s skip; any other key asks again. Raises :class:`EOFError` at the end of
+    input or Ctrl-D and :class:`KeyboardInterrupt` at Ctrl-C (the terminal is raw while
+    it waits, so Ctrl-C arrives as a key): the caller stops asking."""
+    keys = ", ".join(f"{a.key} {_SKIN_WORDS.get(a, a.value)}" for a in SkinAnswer)
+    question = f"Skin under the pads of channel {channel} ({body_area}): {keys}? "
+    while True:
+        click.echo(question, nl=False, err=True)
+        key = click.getchar()
+        if not key:  # end of input (a closed terminal)
+            click.echo("", err=True)
+            raise EOFError
+        answer = KEYS.get(key.lower())
+        if answer is not None:
+            click.echo(answer.value, err=True)
+            return answer
+        click.echo(f"\nplease press one key: {keys}", err=True)
