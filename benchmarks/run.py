@@ -23,7 +23,10 @@ Prints the machine first, then runs (progress on stderr):
   <= 2 s wall;
 - codec (``codec_throughput.py``): SET and TELEMETRY frames encoded+decoded per second;
 - progress at scale (``progress_scale.py``): ``tens progress`` over 1,000 generated sessions'
-  logs, next to ``tens history`` over the same logs (baseline); target median < 1 s.
+  logs, next to ``tens history`` over the same logs (baseline); target median < 1 s;
+- FHIR export at scale (``fhir_export.py``): ``tens export --format fhir`` over the same kind
+  of 1,000 sessions' logs, next to ``tens export --format jsonl`` (baseline); target median
+  < 5 s.
 
 ``--quick`` runs fewer trials and shorter sessions (a smoke run: the "met?" column then
 says less). ``--json FILE`` writes the machine, the rows and the raw figures.
@@ -47,6 +50,7 @@ from typing import Any
 
 import busy_session
 import codec_throughput
+import fhir_export
 import host_loss
 import progress_scale
 import session_cost
@@ -81,7 +85,7 @@ class Settings:
     startup_runs: int
     virtual_min: int
     codec_frames: int
-    progress_runs: int  #: runs of each command over 1,000 sessions
+    progress_runs: int  #: runs of each command over 1,000 sessions (progress, FHIR export)
 
 
 NORMAL = Settings(200, 20, 1.0, 1.0, 60, 60.0, 10, 60, 50_000, 5)
@@ -356,6 +360,37 @@ def bench_progress(s: Settings) -> Result:
     return rows, {**raw, "wall_s": figures, "cpu_s": cpu}
 
 
+def bench_fhir(s: Settings) -> Result:
+    """``tens export --format fhir`` over 1,000 sessions' logs, next to the jsonl export."""
+    timing = fhir_export.measure(1_000, s.progress_runs)
+    figures, cpu = timing.figures, timing.cpu
+    jsonl = figures["tens export --format jsonl"]
+    base = f"tens export --format jsonl {statistics.median(jsonl):.2f} s"
+    rows = []
+    for name in ("tens export --format fhir", "tens export --format fhir --include-simulated"):
+        median = statistics.median(figures[name])
+        main = name == "tens export --format fhir"
+        rows.append(
+            Row(
+                f"{name} over {timing.sessions} sessions (n={len(figures[name])}, fresh processes)",
+                f"median {median:.2f} s, max {max(figures[name]):.2f} "
+                f"(CPU {statistics.median(cpu[name]):.2f} s)",
+                base,
+                "median < 5 s" if main else "-",
+                median < fhir_export.TARGET_S if main else None,
+            )
+        )
+    inside = ", ".join(f"{part} {seconds:.2f} s" for part, seconds in timing.parts_s.items())
+    rows.append(
+        Row(
+            "(info) FHIR export in one process: parts; Bundle size",
+            f"{inside}; {timing.resources} resources, {timing.bundle_bytes / 1e6:.1f} MB",
+        )
+    )
+    raw = {"sessions": timing.sessions, "log_bytes": timing.log_bytes, "parts_s": timing.parts_s}
+    return rows, {**raw, "wall_s": figures, "cpu_s": cpu}
+
+
 def bench_codec(s: Settings) -> Result:
     """Frames encoded+decoded per second."""
     results = codec_throughput.measure_all(s.codec_frames)
@@ -380,6 +415,7 @@ BENCHMARKS: list[tuple[str, Callable[[Settings], Result]]] = [
     ("virtual time", bench_virtual),
     ("codec", bench_codec),
     ("progress at scale", bench_progress),
+    ("FHIR export at scale", bench_fhir),
 ]
 
 

@@ -26,7 +26,7 @@ TENS = str(Path(sys.executable).with_name("tens"))
         (["start", "--bogus"], "error: no such option '--bogus'", "hint: try `tens start --help`"),
         (
             ["export", "--format", "xml"],
-            "error: invalid value for '--format': 'xml' is not one of 'csv', 'jsonl'",
+            "error: invalid value for '--format': 'xml' is not one of 'csv', 'jsonl', 'fhir'",
             "hint: try `tens export --help`",
         ),
         (
