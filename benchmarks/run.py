@@ -26,7 +26,10 @@ Prints the machine first, then runs (progress on stderr):
   logs, next to ``tens history`` over the same logs (baseline); target median < 1 s;
 - FHIR export at scale (``fhir_export.py``): ``tens export --format fhir`` over the same kind
   of 1,000 sessions' logs, next to ``tens export --format jsonl`` (baseline); target median
-  < 5 s.
+  < 5 s;
+- firmware (``firmware.py``): mps2-an385 flash/RAM; STOP -> 0, watchdog, telemetry cadence and
+  host round trip on fw-host and fw-qemu, next to the Python simulator and a raw pty echo
+  (baselines); targets in that script's docstring.
 
 ``--quick`` runs fewer trials and shorter sessions (a smoke run: the "met?" column then
 says less). ``--json FILE`` writes the machine, the rows and the raw figures.
@@ -51,6 +54,7 @@ from typing import Any
 import busy_session
 import codec_throughput
 import fhir_export
+import firmware
 import host_loss
 import progress_scale
 import session_cost
@@ -86,10 +90,11 @@ class Settings:
     virtual_min: int
     codec_frames: int
     progress_runs: int  #: runs of each command over 1,000 sessions (progress, FHIR export)
+    fw_quick: bool = False  #: the firmware figures with firmware.QUICK (else NORMAL)
 
 
-NORMAL = Settings(200, 20, 1.0, 1.0, 60, 60.0, 10, 60, 50_000, 5)
-QUICK = Settings(50, 3, 0.5, 0.5, 10, 15.0, 3, 60, 10_000, 2)
+NORMAL = Settings(200, 20, 1.0, 1.0, 60, 60.0, 10, 60, 50_000, 5, fw_quick=False)
+QUICK = Settings(50, 3, 0.5, 0.5, 10, 15.0, 3, 60, 10_000, 2, fw_quick=True)
 #: Burner counts of the busy sessions (2 = one per core of the reference machine).
 BUSY_BURNERS = [2, 4, 8]
 
@@ -391,6 +396,13 @@ def bench_fhir(s: Settings) -> Result:
     return rows, {**raw, "wall_s": figures, "cpu_s": cpu}
 
 
+def bench_firmware(s: Settings) -> Result:
+    """The reference firmware: mps2-an385 size; STOP, watchdog, cadence and round trip on
+    fw-host and fw-qemu, next to the simulator and a raw pty echo."""
+    report = firmware.measure(firmware.QUICK if s.fw_quick else firmware.NORMAL)
+    return [Row(*r) for r in firmware.rows(report)], firmware.raw(report)
+
+
 def bench_codec(s: Settings) -> Result:
     """Frames encoded+decoded per second."""
     results = codec_throughput.measure_all(s.codec_frames)
@@ -416,6 +428,7 @@ BENCHMARKS: list[tuple[str, Callable[[Settings], Result]]] = [
     ("codec", bench_codec),
     ("progress at scale", bench_progress),
     ("FHIR export at scale", bench_fhir),
+    ("firmware", bench_firmware),
 ]
 
 
