@@ -1,4 +1,5 @@
-"""Fixtures of the driver tests: connected devices on the simulator, in virtual time."""
+"""Fixtures of the driver tests: connected devices on the simulator, in virtual time, and
+devices served on a real port, on the real clock."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from contextlib import ExitStack
 
 import pytest
 
-from device import device_helpers
+from device import device_helpers, serving
 from device.device_helpers import OpenVirtualDevice
+from device.serving import ServeDevice
 from tenscontrol.device import TensDevice
 
 
@@ -30,3 +32,10 @@ def open_virtual_device() -> Iterator[OpenVirtualDevice]:
             return opened.enter_context(device_helpers.virtual_device(options, **kwargs))
 
         yield open_device
+
+
+@pytest.fixture
+def serve_device() -> ServeDevice:
+    """Serves a device on a pty (the device of ``TENS_TEST_TARGET``) or on loopback TCP
+    (the simulator), on the real clock: :func:`serving.served_device`."""
+    return serving.served_device

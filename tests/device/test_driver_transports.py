@@ -1,5 +1,7 @@
 """The same driver behaviours over every transport, on the real clock: sim://, a pty, a
-loopback socket, and real hardware when TENS_TEST_PORT names it (skipped otherwise).
+loopback socket, and real hardware when TENS_TEST_PORT names it (skipped otherwise). The
+pty serves the device of TENS_TEST_TARGET (helpers/targets.py): the simulator in its own
+process, or the reference firmware natively or under QEMU.
 
 Hardware runs use at most 2 mA and expect a 500 ohm load resistor, not a person.
 """
@@ -17,11 +19,10 @@ from types import FrameType
 import pytest
 
 from device.device_helpers import setpoint
+from device.serving import ServeDevice, Transport
 from tenscontrol.device import TensDevice
 from tenscontrol.errors import NakError
 from tenscontrol.protocol import NakCode
-from tenscontrol.sim.faults import SimOptions
-from tenscontrol.sim.server import PtyServer, SimServer, TcpServer
 from tenscontrol.transport import FrameTracer
 
 TRANSPORTS = ["sim", "pty", "tcp", "hardware"]
@@ -29,7 +30,7 @@ LOW_UA = 2_000  # low enough for a hardware run on a load resistor
 
 
 @pytest.fixture(params=TRANSPORTS)
-def url(request: pytest.FixtureRequest) -> Iterator[str]:
+def url(request: pytest.FixtureRequest, serve_device: ServeDevice) -> Iterator[str]:
     kind = request.param
     if kind == "sim":
         yield "sim://"
@@ -40,12 +41,8 @@ def url(request: pytest.FixtureRequest) -> Iterator[str]:
             pytest.skip("set TENS_TEST_PORT to run against real hardware")
         yield port
         return
-    server: SimServer = PtyServer(SimOptions()) if kind == "pty" else TcpServer(SimOptions())
-    server.start()
-    try:
-        yield server.port
-    finally:
-        server.close()
+    with serve_device(Transport(kind)) as port:
+        yield port
 
 
 def wait_for(condition: object, timeout_s: float = 2.0) -> bool:

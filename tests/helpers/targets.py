@@ -17,13 +17,17 @@ import pytest
 from tenscontrol.sim.spawn import SimulatorProcess
 
 FIRMWARE = Path(__file__).resolve().parents[2] / "firmware"
+#: The simulator's link impairments (``tens simulate`` options), which the firmware's
+#: programs do not take: they model the link, and a board's link is the real one.
+LINK_IMPAIRMENTS = frozenset({"--seed", "--corrupt-rate", "--drop-rate", "--latency-ms"})
 
 
 @dataclass(frozen=True)
 class Target:
     """One kind of device process. ``faults``: it takes the simulator's fault options
     (``--lead-off``, ``--overdeliver``, ...); ``event_log``: it writes the simulator's
-    JSON-lines event log (``--log``)."""
+    JSON-lines event log (``--log``); ``link_impairments``: it takes
+    :data:`LINK_IMPAIRMENTS` too."""
 
     name: str
     program: tuple[str, ...] | None
@@ -31,10 +35,11 @@ class Target:
     build: str
     faults: bool
     event_log: bool
+    link_impairments: bool
 
 
 TARGETS = {
-    "sim": Target("sim", None, None, "", faults=True, event_log=True),
+    "sim": Target("sim", None, None, "", faults=True, event_log=True, link_impairments=True),
     "fw-host": Target(
         "fw-host",
         (str(FIRMWARE / "build" / "tens-fw-posix"),),
@@ -42,6 +47,7 @@ TARGETS = {
         "make -C firmware",
         faults=True,
         event_log=True,
+        link_impairments=False,
     ),
     "fw-qemu": Target(
         "fw-qemu",
@@ -50,6 +56,7 @@ TARGETS = {
         "apt-get install gcc-arm-none-eabi qemu-system-arm; make -C firmware mps2",
         faults=False,
         event_log=False,
+        link_impairments=False,
     ),
 }
 
@@ -76,6 +83,8 @@ def device_process(args: Sequence[str] = ("--pty",)) -> SimulatorProcess:
         uses_log = "--log" in rest
         what = "event log" if uses_log and not chosen.event_log else "fault injection"
         pytest.skip(f"the {chosen.name} target has no {what} ({' '.join(rest)})")
+    if not chosen.link_impairments and any(a.replace("_", "-") in LINK_IMPAIRMENTS for a in rest):
+        pytest.skip(f"the {chosen.name} target has no link impairments ({' '.join(rest)})")
     if chosen.name == "fw-qemu":
         return SimulatorProcess((), program=chosen.program)
     return SimulatorProcess(args, program=chosen.program)
