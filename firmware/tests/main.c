@@ -24,6 +24,7 @@ int main(int argc, char **argv)
     suite_faults();
     suite_telemetry();
     suite_fuzz();
+    suite_mutants();
     suite_vectors(argv[1]);
     return check_summary() ? 0 : 1;
 }

@@ -14,6 +14,7 @@ void suite_safety(void);
 void suite_faults(void);
 void suite_telemetry(void);
 void suite_fuzz(void);
+void suite_mutants(void);
 /* The spec's vectors, read out of the document at path. */
 void suite_vectors(const char *spec_path);
 
