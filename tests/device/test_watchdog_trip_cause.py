@@ -73,3 +73,8 @@ def test_a_gap_that_ended_exactly_one_lookback_before_a_new_one_is_kept() -> Non
     gaps.sent(2.7, counted=False)
     gaps.sent(3.0, counted=True)  # gap 0.3: kept; the 1.0 gap ended exactly 2 s ago
     assert gaps.recent(3.0) == pytest.approx(1.0)
+
+
+def test_the_watchdog_period_is_named_in_whole_ms() -> None:
+    starved = watchdog_error(2.5, 2.0)
+    assert "for 2500 ms (watchdog 2000 ms); output is 0" in str(starved)

@@ -101,3 +101,22 @@ def test_every_built_in_profile_runs_to_completion_on_the_simulator(
     assert result.stop_confirmed
     for n, target in targets.items():
         assert 0 < result.max_delivered_ua[n] <= (target or 0)
+
+
+@pytest.mark.parametrize("missing", ["burst_rate_mhz", "pulses_per_burst"])
+def test_a_burst_phase_without_its_burst_values_is_refused_even_by_a_lax_device(
+    missing: str,
+) -> None:
+    # The schema never builds such a phase; a Profile made in code can. A device whose
+    # ranges start at 1 must not take a missing value as 1: missing is 0, outside them.
+    lax = replace(SIM_CHANNEL, burst_rate_min_mhz=1, pulses_per_burst_min=1)
+    profile = resolve("glute-piriformis")
+    burst = next(ph for ph in profile.phases if ph.pattern == "burst")
+    if missing == "burst_rate_mhz":
+        phase = replace(burst, burst_rate_mhz=None)
+    else:
+        phase = replace(burst, pulses_per_burst=None)
+    broken = replace(profile, phases=(phase,))
+    channels = (lax,) * len(profile.channels)
+    with pytest.raises(UserInputError, match="outside the device's range"):
+        build_limits(broken, device(*channels), UserCaps(), {})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tenscontrol import hard_limits as hl
-from tenscontrol.session.ramps import FOLLOW_UA_PER_S, ChannelRamp, apply_command
+from tenscontrol.session.ramps import FOLLOW_UA_PER_S, ChannelRamp, apply_command, output_ua
 
 SOFT = 10_000
 
@@ -96,3 +96,33 @@ def test_a_set_without_a_value_is_refused_as_below_0() -> None:
         "-0.001 mA is outside 0 to the ceiling of 50 mA of channel 1",
     )
     assert ramps[1].target_ua == 20_000
+
+
+# output_ua at its edges (mutation testing found these unpinned): 1 ms into the soft start
+# or 1 ms before the end is already a little current, 1 uA at full scale is 1 uA, and
+# modulation outside 0-1000 permille is clamped, never an increase and never below 0.
+RAMP_DOWN_MS = hl.RAMP_DOWN_S * 1_000
+
+
+def test_one_ms_into_the_soft_start_is_already_a_little_current() -> None:
+    assert output_ua(80_000, 1_000, 1, 5_000, 60_000) == 80_000 // 5_000  # 16 uA
+
+
+def test_one_ms_before_the_end_is_still_a_little_current() -> None:
+    assert output_ua(80_000, 1_000, 5_000, 5_000, 1) == 80_000 // RAMP_DOWN_MS  # 26 uA
+
+
+def test_one_microamp_at_full_scale_is_one_microamp() -> None:
+    assert output_ua(1, 1_000, 5_000, 5_000, RAMP_DOWN_MS) == 1
+
+
+@pytest.mark.parametrize("level", [-1, -80_000])
+def test_a_negative_level_gives_0_whatever_the_rest(level: int) -> None:
+    assert output_ua(level, 1_000, 2_500, 5_000, RAMP_DOWN_MS) == 0
+
+
+@pytest.mark.parametrize(
+    ("permille", "expected"), [(-500, 0), (0, 0), (1_000, 80_000), (2_000, 80_000)]
+)
+def test_modulation_outside_0_to_1000_permille_is_clamped(permille: int, expected: int) -> None:
+    assert output_ua(80_000, permille, 5_000, 5_000, RAMP_DOWN_MS) == expected
