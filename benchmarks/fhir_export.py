@@ -16,7 +16,6 @@ the issue: the FHIR export < 5 s.
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -124,24 +123,13 @@ def measure(sessions: int, runs: int, telemetry_s: int = 60) -> Timings:
 
 def main() -> None:
     """Generate, time and print."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--sessions", type=int, default=1_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--telemetry-s", type=int, default=60)
-    args = parser.parse_args()
+    args = progress_scale.parse_args(__doc__ or "")
     result = measure(args.sessions, args.runs, args.telemetry_s)
     print(
         f"{result.sessions} sessions ({result.skin_checks} with a skin check), "
         f"{result.log_bytes / 1e6:.1f} MB of logs, generated in {result.generate_s:.1f} s"
     )
-    for name, samples in result.figures.items():
-        cpu = statistics.median(result.cpu[name])
-        print(
-            f"{name}: median {statistics.median(samples):.3f} s, max {max(samples):.3f} s "
-            f"(CPU {cpu:.3f} s)"
-        )
+    progress_scale.print_figures(result.figures, result.cpu)
     inside = ", ".join(f"{part} {s:.3f} s" for part, s in result.parts_s.items())
     print(
         f"in this process: {inside}; Bundle of {result.resources} resources, "

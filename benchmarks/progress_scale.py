@@ -174,26 +174,37 @@ def measure(sessions: int, runs: int, telemetry_s: int = 60) -> Timings:
     return Timings(sessions, size, generated, figures, cpu)
 
 
-def main() -> None:
-    """Generate, time and print."""
+def parse_args(description: str) -> argparse.Namespace:
+    """The command line of a benchmark over a generated history (this one's and
+    ``fhir_export.py``'s): ``--sessions``, ``--runs``, ``--telemetry-s``."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sessions", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--telemetry-s", type=int, default=60)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def print_figures(figures: dict[str, list[float]], cpu: dict[str, list[float]]) -> None:
+    """One line per command: median and max wall time, median CPU time (s)."""
+    for name, samples in figures.items():
+        used = statistics.median(cpu[name])
+        print(
+            f"{name}: median {statistics.median(samples):.3f} s, max {max(samples):.3f} s "
+            f"(CPU {used:.3f} s)"
+        )
+
+
+def main() -> None:
+    """Generate, time and print."""
+    args = parse_args(__doc__ or "")
     result = measure(args.sessions, args.runs, args.telemetry_s)
     print(
         f"{result.sessions} sessions, {result.log_bytes / 1e6:.1f} MB of logs, "
         f"generated in {result.generate_s:.1f} s"
     )
-    for name, samples in result.figures.items():
-        cpu = statistics.median(result.cpu[name])
-        print(
-            f"{name}: median {statistics.median(samples):.3f} s, max {max(samples):.3f} s "
-            f"(CPU {cpu:.3f} s)"
-        )
+    print_figures(result.figures, result.cpu)
     best = statistics.median(result.figures["tens progress"])
     print(f"target tens progress < {TARGET_S:g} s: {'met' if best < TARGET_S else 'NOT met'}")
 

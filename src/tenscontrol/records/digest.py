@@ -61,7 +61,8 @@ class SessionDigest:
         return str(self.profile.get("name", "?"))
 
 
-def _json(line: bytes) -> dict[str, Any] | None:
+def json_object(line: bytes) -> dict[str, Any] | None:
+    """One log line as its JSON object, or None (torn, not JSON, or not an object)."""
     try:
         record = json.loads(line)
     except ValueError:
@@ -95,7 +96,7 @@ def _summary_in(
     for line in reversed(lines):
         if not line.strip():
             continue
-        record = _json(line)
+        record = json_object(line)
         last, seen_last = not seen_last, True
         if record is None:
             torn = torn or last  # a bad line elsewhere: read_log skips it too
@@ -123,7 +124,7 @@ def read_digest(path: Path) -> SessionDigest:
         size = os.fstat(fd).st_size
         head = os.pread(fd, min(size, HEAD_BYTES), 0)
         first, newline, _ = head.partition(b"\n")
-        header = _json(first) if newline else None
+        header = json_object(first) if newline else None
         summary, after, torn = _tail(fd, size) if header is not None else (None, [], False)
     finally:
         os.close(fd)

@@ -13,28 +13,19 @@ session; this takes well under a millisecond per log.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from tenscontrol.errors import UserInputError
 from tenscontrol.files import open_regular
-from tenscontrol.records.digest import HEAD_BYTES, TAIL_BYTES
+from tenscontrol.records.digest import HEAD_BYTES, TAIL_BYTES, json_object
 from tenscontrol.records.logreader import LastState, SessionRecord, read_log
 from tenscontrol.records.skin import SKIN_EVENT
 
 #: The events appended after a session: the pain diary's ("pain", records/diary.py) and
 #: the skin checks.
 APPENDED = frozenset({"pain", SKIN_EVENT})
-
-
-def _json(line: bytes) -> dict[str, Any] | None:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    return record if isinstance(record, dict) else None
 
 
 def _block(lines: list[bytes]) -> tuple[list[dict[str, Any]], dict[str, Any] | None] | None:
@@ -44,7 +35,7 @@ def _block(lines: list[bytes]) -> tuple[list[dict[str, Any]], dict[str, Any] | N
     for line in reversed(lines):
         if not line.strip():
             continue
-        record = _json(line)
+        record = json_object(line)
         if record is None:
             continue  # a torn fragment (a crash mid-write) that a record was appended after
         if record.get("type") == "event" and record.get("event") in APPENDED:
@@ -67,7 +58,7 @@ def appended(path: Path) -> SessionRecord:
     try:
         size = os.fstat(fd).st_size
         first, newline, _ = os.pread(fd, min(size, HEAD_BYTES), 0).partition(b"\n")
-        header = _json(first) if newline else None
+        header = json_object(first) if newline else None
         start = max(0, size - TAIL_BYTES)
         lines = os.pread(fd, size - start, start).split(b"\n")
     finally:
