@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from helpers.care_logs import profile_as_run, write_session
 from tenscontrol.errors import UserInputError
-from tenscontrol.records import fastread, fhir, fhir_text
+from tenscontrol.records import fastread, fhir, fhir_identity, fhir_text
 from tenscontrol.records.diary import PainSource, pain_record
 from tenscontrol.records.index_db import row_of
 from tenscontrol.records.logreader import LastState, SessionRecord, read_log
@@ -264,7 +264,7 @@ def test_no_identity_unless_given() -> None:
     assert "a profile file of the user's (its path is not exported)" in text
     [patient] = resources(export([anonymous]).document, "Patient")
     assert patient == {"resourceType": "Patient"}
-    named = fhir.PatientIdentity(name="Alex Doe", identifier="MRN-4711")
+    named = fhir_identity.PatientIdentity(name="Alex Doe", identifier="MRN-4711")
     [patient] = resources(export([record()], patient=named).document, "Patient")
     assert patient["name"] == [{"text": "Alex Doe"}]
     assert patient["identifier"] == [{"value": "MRN-4711"}]
@@ -282,18 +282,18 @@ def test_no_identity_unless_given() -> None:
 )
 def test_identity_options_are_checked(text: str, flag: str, why: str) -> None:
     with pytest.raises(UserInputError, match=f"^{flag}: .*{why}"):
-        fhir.identity_option(text, flag)
+        fhir_identity.identity_option(text, flag)
 
 
 def test_identity_is_never_taken_from_the_environment() -> None:
     with pytest.raises(UserInputError, match=r"^--patient-name: .*command line only"):
-        fhir.identity_option("Alex Doe", "--patient-name", from_environment=True)
-    assert fhir.identity_option(None, "--patient-id", from_environment=True) is None
+        fhir_identity.identity_option("Alex Doe", "--patient-name", from_environment=True)
+    assert fhir_identity.identity_option(None, "--patient-id", from_environment=True) is None
 
 
 def test_identity_options_are_stripped_and_optional() -> None:
-    assert fhir.identity_option("  Alex Doe ", "--patient-name") == "Alex Doe"
-    assert fhir.identity_option(None, "--patient-id") is None
+    assert fhir_identity.identity_option("  Alex Doe ", "--patient-name") == "Alex Doe"
+    assert fhir_identity.identity_option(None, "--patient-id") is None
 
 
 @pytest.mark.parametrize(
@@ -482,7 +482,8 @@ def test_every_export_parses_and_round_trips(
             )
         )
     safe = None if name is None or any(ord(c) < 32 or ord(c) == 127 for c in name) else name
-    done = export(records, include_simulated=include_simulated, patient=fhir.PatientIdentity(safe))
+    who = fhir_identity.PatientIdentity(safe)
+    done = export(records, include_simulated=include_simulated, patient=who)
     assert done.sessions + done.simulated_left_out == len(records)
 
 

@@ -26,7 +26,7 @@ from tenscontrol.cli.text import local_time
 from tenscontrol.errors import UserInputError
 from tenscontrol.files import FileRefused, is_stdout
 from tenscontrol.files import output as output_file
-from tenscontrol.records import fastread, fhir, index
+from tenscontrol.records import fastread, fhir, fhir_identity, index
 from tenscontrol.records.logreader import read_log
 from tenscontrol.records.lookup import log_paths, sync_index
 
@@ -68,7 +68,7 @@ def jsonl_text() -> str:
     return "".join(lines)
 
 
-def fhir_text(patient: fhir.PatientIdentity, *, include_simulated: bool) -> str:
+def fhir_text(patient: fhir_identity.PatientIdentity, *, include_simulated: bool) -> str:
     """Every session as a FHIR R4 Bundle (JSON); how many simulated sessions were left out
     is told on stderr."""
     records = fastread.sessions(warn=warn)
@@ -153,11 +153,11 @@ def export(
                 f"{flag}: only with --format fhir", hint=f"leave {flag} out for --format {fmt}"
             )
     if kind == ExportFormat.FHIR:
-        patient = fhir.PatientIdentity(
-            name=fhir.identity_option(
+        patient = fhir_identity.PatientIdentity(
+            name=fhir_identity.identity_option(
                 patient_name, "--patient-name", from_environment=_from_env(ctx, "patient_name")
             ),
-            identifier=fhir.identity_option(
+            identifier=fhir_identity.identity_option(
                 patient_id, "--patient-id", from_environment=_from_env(ctx, "patient_id")
             ),
         )

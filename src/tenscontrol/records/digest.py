@@ -112,19 +112,30 @@ def _summary_in(
     return None
 
 
+def open_log(path: Path) -> int:
+    """A read-only descriptor of the regular file at ``path`` (no link followed), for the
+    fast readers of a log's ends; :class:`UserInputError` when it cannot be opened."""
+    try:
+        return open_regular(path)
+    except OSError as error:
+        raise UserInputError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def header_of(fd: int, size: int) -> dict[str, Any] | None:
+    """The first line of the log open as ``fd`` (``size`` bytes) as its JSON object, or
+    None when it is not a whole line of JSON within :data:`HEAD_BYTES`."""
+    first, newline, _ = os.pread(fd, min(size, HEAD_BYTES), 0).partition(b"\n")
+    return json_object(first) if newline else None
+
+
 def read_digest(path: Path) -> SessionDigest:
     """The digest of the log at ``path`` (see the module docstring). Raises what
     :func:`read_log` raises for a file that is not a session log, or
     :class:`KeyError`/:class:`ValueError` for a header without its start."""
-    try:
-        fd = open_regular(path)
-    except OSError as error:
-        raise UserInputError(f"{path}: cannot read: {error.strerror or error}") from None
+    fd = open_log(path)
     try:
         size = os.fstat(fd).st_size
-        head = os.pread(fd, min(size, HEAD_BYTES), 0)
-        first, newline, _ = head.partition(b"\n")
-        header = json_object(first) if newline else None
+        header = header_of(fd, size)
         summary, after, torn = _tail(fd, size) if header is not None else (None, [], False)
     finally:
         os.close(fd)

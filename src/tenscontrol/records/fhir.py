@@ -9,7 +9,8 @@ resources; one ``Patient``. Every code used is cited in docs/fhir.md; where no p
 code was found (TENS itself, the body sites, the skin answers) there is text, never an
 invented code.
 
-Identity: nothing that names a person is exported unless given (:class:`PatientIdentity`).
+Identity: nothing that names a person is exported unless given
+(:class:`~tenscontrol.records.fhir_identity.PatientIdentity`).
 R4 requires ``Procedure.subject``, so without one the subject is a ``Patient`` with no data
 at all: one resource that every session and score points to, so a clinician's system can
 attach the whole record to the right person in one step, where a ``Group`` would say "a set
@@ -32,9 +33,9 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from tenscontrol.errors import UserInputError
 from tenscontrol.records.diary import PAIN_MAX, PAIN_MIN, PainSource
 from tenscontrol.records.digest import LOG_ERRORS
+from tenscontrol.records.fhir_identity import PatientIdentity
 from tenscontrol.records.fhir_text import (
     COMPLETED,
     body_areas,
@@ -63,8 +64,6 @@ TENS_TEXT = "Transcutaneous electrical nerve stimulation (TENS), self-applied at
 SKIN_TEXT = "Skin under the electrode pads after the session: ok, red or irritated (own check)"
 #: How a simulated session or device is marked, wherever it appears.
 SIMULATED_TEXT = "SIMULATED: run on the tenscontrol device simulator; no current reached a body"
-#: Longest --patient-name or --patient-id taken, characters.
-MAX_IDENTITY_CHARS = 200
 #: What can go wrong with one log's contents (it is skipped, and ``warn`` told why).
 _SESSION_ERRORS = (*LOG_ERRORS, OverflowError)
 
@@ -102,44 +101,6 @@ _SOURCE_TEXT = {
     PainSource.OPTION: "given with tens start --pain-before",
     PainSource.DIARY: "given afterwards with tens diary",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class PatientIdentity:
-    """Who the sessions are of, as given (``--patient-name``, ``--patient-id``); both None
-    by default: then nothing that names a person is exported."""
-
-    name: str | None = None
-    identifier: str | None = None
-
-
-def identity_option(text: str | None, flag: str, *, from_environment: bool = False) -> str | None:
-    """The value of ``--patient-name`` or ``--patient-id`` (``flag``) as exported: stripped;
-    None when not given. Raises :class:`UserInputError` (exit 2) naming ``flag`` for an empty
-    value, a control character, bytes that are not UTF-8 text, or more than
-    :data:`MAX_IDENTITY_CHARS` characters; and when it came ``from_environment``
-    (``TENS_EXPORT_PATIENT_NAME``): a name set once would otherwise go into every export,
-    also one meant to be anonymous."""
-    if text is None:
-        return None
-    if from_environment:
-        raise UserInputError(
-            f"{flag}: a person's identity is taken from the command line only, not from the "
-            "environment",
-            hint=f"unset the variable and give {flag} on the command line",
-        )
-    value = text.strip()
-    if not value:
-        raise UserInputError(f"{flag}: empty", hint=f"give {flag} a value or leave it out")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # undecodable bytes of argv arrive as lone surrogates
-        raise UserInputError(f"{flag}: not valid UTF-8 text") from None
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise UserInputError(f"{flag}: contains a control character (a tab, newline...)")
-    if len(value) > MAX_IDENTITY_CHARS:
-        raise UserInputError(f"{flag}: longer than {MAX_IDENTITY_CHARS} characters")
-    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tenscontrol.errors import UserInputError
-from tenscontrol.files import open_regular
-from tenscontrol.records.digest import HEAD_BYTES, TAIL_BYTES, json_object
+from tenscontrol.records.digest import TAIL_BYTES, header_of, json_object, open_log
 from tenscontrol.records.logreader import LastState, SessionRecord, read_log
 from tenscontrol.records.skin import SKIN_EVENT
 
@@ -51,14 +49,10 @@ def appended(path: Path) -> SessionRecord:
     ``events`` hold only those; ``summary`` is the log's when it has one). Raises what
     :func:`~tenscontrol.records.logreader.read_log` raises for a file that is not a
     session log, :class:`UserInputError` when it cannot be read."""
-    try:
-        fd = open_regular(path)
-    except OSError as error:
-        raise UserInputError(f"{path}: cannot read: {error.strerror or error}") from None
+    fd = open_log(path)
     try:
         size = os.fstat(fd).st_size
-        first, newline, _ = os.pread(fd, min(size, HEAD_BYTES), 0).partition(b"\n")
-        header = json_object(first) if newline else None
+        header = header_of(fd, size)
         start = max(0, size - TAIL_BYTES)
         lines = os.pread(fd, size - start, start).split(b"\n")
     finally:
